@@ -1,0 +1,1 @@
+"""Alerting: rules -> alert states -> outbox -> channels."""

@@ -1,0 +1,324 @@
+"""The typed, frozen config: what ``monitor`` reads after the YAML is validated once.
+
+Nothing after loading reads raw dicts: every duration is a ``timedelta``, every
+time an aware UTC ``datetime``, every name checked against what it refers to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from monitor.config.durations import Duration
+
+DRIFT_METHODS = (
+    "auto",
+    "ks",
+    "wasserstein",
+    "psi",
+    "jensenshannon",
+    "chisquare",
+    "z",
+    "kl_div",
+    "hellinger",
+)
+DriftMethodName = Literal[
+    "auto", "ks", "wasserstein", "psi", "jensenshannon", "chisquare", "z", "kl_div", "hellinger"
+]
+CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
+REGRESSION_METRICS = ("mae", "rmse", "mape", "r2")
+RULES = ("dataset_drift", "column_drift", "prediction_drift", "performance_drop", "missing_values", "no_data")
+RuleName = Literal[
+    "dataset_drift", "column_drift", "prediction_drift", "performance_drop", "missing_values", "no_data"
+]
+ChannelType = Literal["slack", "webhook", "alertmanager", "pagerduty", "msteams"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def to_utc(value: Any) -> datetime:
+    """Naive times are UTC; dates are midnight UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    elif not isinstance(value, datetime) and hasattr(value, "year"):  # a date
+        value = datetime(value.year, value.month, value.day)
+    if not isinstance(value, datetime):
+        raise ValueError(f"invalid time {value!r}: use ISO 8601, e.g. 2026-01-31 or 2026-01-31T12:00:00Z")
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+class SourceConfig(Model):
+    """A prediction log: a SQL table or query (``url``), or files (``path`` glob)."""
+
+    url: str | None = None
+    table: str | None = None
+    query: str | None = None
+    path: str | None = None
+    timestamp: str
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SourceConfig:
+        if (self.url is None) == (self.path is None):
+            raise ValueError("give either url (a SQL database) or path (CSV/Parquet files), not both")
+        if self.url is not None and (self.table is None) == (self.query is None):
+            raise ValueError("a SQL source needs exactly one of table or query")
+        if self.path is not None and (self.table or self.query):
+            raise ValueError("table and query are for SQL sources (url), not files (path)")
+        return self
+
+    @property
+    def kind(self) -> Literal["sql", "files"]:
+        return "sql" if self.url is not None else "files"
+
+
+class FeaturesConfig(Model):
+    numerical: list[str] = Field(default_factory=list)
+    categorical: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> FeaturesConfig:
+        both = sorted(set(self.numerical) & set(self.categorical))
+        if both:
+            raise ValueError(f"column(s) {', '.join(both)} listed as both numerical and categorical")
+        return self
+
+    @property
+    def all(self) -> list[str]:
+        return [*self.numerical, *self.categorical]
+
+
+class PredictionConfig(Model):
+    column: str | None = None
+    score: str | None = None
+    task: Literal["classification", "regression"] = "classification"
+
+    @model_validator(mode="after")
+    def _needs_a_column(self) -> PredictionConfig:
+        if self.column is None and self.score is None:
+            raise ValueError("name the prediction column, the score column, or both")
+        return self
+
+    @property
+    def drift_column(self) -> str:
+        """Prediction drift is measured on the score when there is one (contract)."""
+        return self.score if self.score is not None else str(self.column)
+
+
+class TargetConfig(Model):
+    """Ground truth: in the same rows, or in another table/file joined on ``join_on``."""
+
+    column: str
+    table: str | None = None
+    query: str | None = None
+    path: str | None = None
+    url: str | None = None
+    join_on: str | None = None
+
+    @model_validator(mode="after")
+    def _where(self) -> TargetConfig:
+        elsewhere = self.table is not None or self.path is not None or self.query is not None
+        if self.url is not None and self.table is None and self.query is None:
+            raise ValueError("a target url needs a table or a query")
+        if self.path is not None and (self.table or self.query or self.url):
+            raise ValueError("give the target's path, or its url/table, not both")
+        if elsewhere and self.join_on is None:
+            raise ValueError("a target in another table or file needs join_on (the key column)")
+        return self
+
+    @property
+    def separate(self) -> bool:
+        return self.table is not None or self.path is not None or self.query is not None
+
+
+class ReferenceConfig(Model):
+    start: datetime | None = None
+    end: datetime | None = None
+    previous: Duration | None = None
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _utc(cls, value: Any) -> datetime | None:
+        return None if value is None else to_utc(value)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ReferenceConfig:
+        absolute = self.start is not None or self.end is not None
+        if absolute and self.previous is not None:
+            raise ValueError("give either start and end, or previous, not both")
+        if not absolute and self.previous is None:
+            raise ValueError("give start and end, or previous (e.g. previous: 30d)")
+        if absolute and (self.start is None or self.end is None):
+            raise ValueError("an absolute reference needs both start and end")
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class ScheduleConfig(Model):
+    every: Duration | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ScheduleConfig:
+        if (self.every is None) == (self.cron is None):
+            raise ValueError("give either every (e.g. 1h) or cron (e.g. '0 6 * * *')")
+        if self.cron is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(self.cron, timezone=self.timezone)
+            except Exception as exc:  # apscheduler raises ValueError or zoneinfo errors
+                raise ValueError(f"invalid cron expression {self.cron!r}: {exc}") from exc
+        return self
+
+
+class ColumnDriftConfig(Model):
+    method: DriftMethodName = "auto"
+    threshold: float | None = None
+
+
+class DriftConfig(Model):
+    method: DriftMethodName = "auto"
+    threshold: float | None = None
+    share: float = Field(0.5, ge=0.0, le=1.0)
+    columns: dict[str, ColumnDriftConfig] = Field(default_factory=dict)
+
+
+class AlertRuleConfig(Model):
+    rule: RuleName = Field(validation_alias=AliasChoices("rule", "on"))
+    channels: list[str] = Field(default_factory=list)
+    columns: list[str] | None = None
+    metric: str | None = None
+    max_drop: float = Field(0.05, ge=0.0)
+    max_share: float = Field(0.1, ge=0.0, le=1.0)
+    for_: int = Field(1, alias="for", ge=1)
+    repeat_interval: Duration = timedelta(hours=4)
+    send_resolved: bool = True
+    severity: Literal["info", "warning", "critical"] = "warning"
+
+    @model_validator(mode="after")
+    def _rule_needs(self) -> AlertRuleConfig:
+        if self.rule == "performance_drop" and self.metric is None:
+            raise ValueError("performance_drop needs metric (e.g. roc_auc, accuracy, mae)")
+        if self.rule != "performance_drop" and self.metric is not None:
+            raise ValueError(f"metric is for performance_drop, not {self.rule}")
+        return self
+
+
+class MonitorConfig(Model):
+    source: SourceConfig
+    features: FeaturesConfig | None = None
+    prediction: PredictionConfig | None = None
+    target: TargetConfig | None = None
+    reference: ReferenceConfig
+    window: Duration
+    schedule: ScheduleConfig = ScheduleConfig(every=timedelta(hours=1))
+    drift: DriftConfig = DriftConfig()
+    alerts: list[AlertRuleConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MonitorConfig:
+        features = self.features.all if self.features else []
+        for rule in self.alerts:
+            if rule.rule == "column_drift" and self.features is not None:
+                unknown = [c for c in rule.columns or [] if c not in features]
+                if unknown:
+                    raise ValueError(f"column_drift names unknown column(s): {', '.join(unknown)}")
+            if rule.rule == "prediction_drift" and self.prediction is None:
+                raise ValueError("prediction_drift needs a prediction: section")
+            if rule.rule == "performance_drop":
+                self._check_metric(str(rule.metric))
+        if self.features is not None:
+            unknown = [c for c in self.drift.columns if c not in features]
+            if unknown:
+                raise ValueError(f"drift.columns names column(s) not among the features: {', '.join(unknown)}")
+        return self
+
+    def _check_metric(self, metric: str) -> None:
+        if self.target is None:
+            raise ValueError("performance_drop needs a target: section (the ground truth)")
+        task = self.prediction.task if self.prediction else "classification"
+        allowed = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
+        if metric not in allowed:
+            raise ValueError(f"metric {metric!r} is not a {task} metric; use one of {', '.join(allowed)}")
+        if metric in ("roc_auc", "log_loss") and (self.prediction is None or self.prediction.score is None):
+            raise ValueError(f"metric {metric} needs prediction.score (a probability column)")
+
+
+class RetryConfig(Model):
+    initial: Duration = timedelta(seconds=1)
+    max: Duration = timedelta(minutes=5)
+    max_age: Duration = timedelta(hours=24)
+
+
+class ChannelConfig(Model):
+    type: ChannelType
+    url: str | None = None
+    secret: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    routing_key: str | None = None
+    timeout: Duration = timedelta(seconds=10)
+    retry: RetryConfig = RetryConfig()
+
+    @model_validator(mode="after")
+    def _needs(self) -> ChannelConfig:
+        if self.type == "pagerduty":
+            if not self.routing_key:
+                raise ValueError("a pagerduty channel needs routing_key")
+        elif not self.url:
+            raise ValueError(f"a {self.type} channel needs url")
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        return self
+
+    def secrets(self) -> list[str]:
+        """What must never be logged: Slack's and Teams' URL is itself the secret."""
+        values = [self.secret, self.routing_key, *self.headers.values()]
+        if self.type in ("slack", "msteams", "webhook") or (self.url and "@" in self.url):
+            values.append(self.url)
+        return [v for v in values if v]
+
+
+class ReportsConfig(Model):
+    dir: Path = Path("reports")
+    when: Literal["alert", "always", "never"] = Field("alert", validation_alias=AliasChoices("when", "on"))
+    max_rows: int = Field(50000, ge=100)
+    base_url: str | None = None
+    keep: int | Duration | None = None
+
+
+class ServerConfig(Model):
+    host: str = "127.0.0.1"
+    port: int = Field(9108, ge=0, le=65535)
+
+
+class Config(Model):
+    store: str = "sqlite:///monitor-state.db"
+    reports: ReportsConfig = ReportsConfig()
+    server: ServerConfig = ServerConfig()
+    channels: dict[str, ChannelConfig] = Field(default_factory=dict)
+    monitors: dict[str, MonitorConfig]
+    path: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        if not self.monitors:
+            raise ValueError("monitors: define at least one monitor")
+        for name, monitor in self.monitors.items():
+            for index, rule in enumerate(monitor.alerts):
+                unknown = [c for c in rule.channels if c not in self.channels]
+                if unknown:
+                    known = ", ".join(self.channels) or "none defined"
+                    raise ValueError(
+                        f"monitors.{name}.alerts.{index}.channels: unknown channel(s) "
+                        f"{', '.join(unknown)} (channels: {known})"
+                    )
+        return self
