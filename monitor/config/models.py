@@ -239,7 +239,9 @@ class MonitorConfig(Model):
         if self.features is not None:
             unknown = [c for c in self.drift.columns if c not in features]
             if unknown:
-                raise ValueError(f"drift.columns names column(s) not among the features: {', '.join(unknown)}")
+                raise ValueError(
+                    f"drift.columns names column(s) not among the features: {', '.join(unknown)}"
+                )
         return self
 
     def _check_metric(self, metric: str) -> None:
