@@ -1,0 +1,89 @@
+"""From alert steps to outbox notifications: who gets told what after one run.
+
+Grouping channels (Slack, Teams, Alertmanager) get one message per monitor per
+run holding every alert that is due; the others (webhook, PagerDuty) one message
+per alert. Alertmanager additionally gets every still-firing alert re-posted each
+run, since it resolves alerts that clients stop re-posting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+from urllib.parse import quote
+
+from monitor.alerts.events import AlertEvent, DriftedColumn, Notification
+from monitor.alerts.state import Step
+from monitor.config.models import Config, MonitorConfig
+from monitor.results import MonitorResult
+from monitor.store.sqlalchemy import new_id
+
+TOP_COLUMNS = 10
+GROUPING_TYPES = frozenset({"slack", "msteams", "alertmanager"})
+
+
+class _RuleStep(Protocol):
+    rule_index: int
+    step: Step
+
+
+def report_url(config: Config, result: MonitorResult) -> str | None:
+    """Where a person opens this run's report: ``reports.base_url``, else the daemon's /reports/."""
+    if result.report is None:
+        return None
+    try:
+        relative = result.report.resolve().relative_to(config.reports.dir.resolve()).as_posix()
+    except ValueError:
+        return None
+    base = config.reports.base_url or f"http://{config.server.host}:{config.server.port}/reports/"
+    return base.rstrip("/") + "/" + quote(relative)
+
+
+def top_drifted(result: MonitorResult) -> tuple[DriftedColumn, ...]:
+    if result.drift is None:
+        return ()
+    drifted = [c for c in result.drift.columns if c.drifted and c.score is not None]
+    drifted.sort(key=lambda c: abs(c.score or 0.0) / (abs(c.threshold) or 1.0), reverse=True)
+    return tuple(DriftedColumn(c.column, c.method, float(c.score or 0.0), c.threshold) for c in drifted)
+
+
+def event_for(step: Step, result: MonitorResult, url: str | None, status: str | None = None) -> AlertEvent:
+    after = step.after
+    window = result.windows.current
+    return AlertEvent(
+        alert_id=after.alert_id,
+        monitor=after.monitor,
+        rule=after.rule,
+        subject=after.subject,
+        status="resolved" if (status or step.notify) == "resolved" else "firing",
+        severity=after.severity,  # type: ignore[arg-type]
+        summary=after.summary,
+        value=after.value,
+        threshold=after.threshold,
+        started_at=after.started_at or after.since,
+        resolved_at=after.resolved_at if after.status == "resolved" else None,
+        window_start=window.start,
+        window_end=window.end,
+        report_url=url,
+        drifted_columns=top_drifted(result)[:TOP_COLUMNS],
+    )
+
+
+def notifications_for(
+    config: Config, monitor: MonitorConfig, result: MonitorResult, steps: Sequence[_RuleStep]
+) -> list[Notification]:
+    url = report_url(config, result)
+    per_channel: dict[str, list[AlertEvent]] = {}
+    for rule_step in steps:
+        step = rule_step.step
+        for channel in monitor.alerts[rule_step.rule_index].channels:
+            repost = config.channels[channel].type == "alertmanager" and step.after.status == "firing"
+            if step.notify is not None or repost:
+                per_channel.setdefault(channel, []).append(event_for(step, result, url))
+    notifications = []
+    for channel, events in per_channel.items():
+        if config.channels[channel].type in GROUPING_TYPES:
+            notifications.append(Notification(new_id(), channel, result.monitor, tuple(events)))
+        else:
+            notifications += [Notification(new_id(), channel, result.monitor, (event,)) for event in events]
+    return notifications

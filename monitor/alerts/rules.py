@@ -1,0 +1,125 @@
+"""Alert rules (contract §2): each turns a run's result into outcomes, one per subject.
+
+A rule that has nothing to judge (no target yet, an empty window for a drift
+rule) yields no outcome, so its alerts keep their state rather than resolve on
+missing evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from monitor.config.models import AlertRuleConfig
+from monitor.results import MonitorResult
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    rule: str
+    subject: str
+    breaching: bool
+    value: float | None
+    threshold: float | None
+    summary: str
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
+
+
+def _dataset_drift(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
+    drift = result.drift
+    if drift is None or result.rows == 0 or not any(c.score is not None for c in drift.columns):
+        return []
+    drifted = [c.column for c in drift.columns if c.drifted]
+    threshold = result.drift_share_threshold
+    summary = (
+        f"{result.monitor}: {len(drifted)} of {len(drift.columns)} columns drifted "
+        f"(share {drift.share:.2f}, dataset drift at {threshold:.2f})"
+    )
+    return [RuleOutcome("dataset_drift", "dataset", drift.dataset_drift, drift.share, threshold, summary)]
+
+
+def _column_drift(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
+    if result.drift is None or result.rows == 0:
+        return []
+    wanted = set(rule.columns) if rule.columns is not None else None
+    outcomes = []
+    for column in result.drift.columns:
+        if (wanted is not None and column.column not in wanted) or column.score is None:
+            continue
+        summary = (
+            f"{result.monitor}: column {column.column} {'drifted' if column.drifted else 'is stable'} "
+            f"({column.method} {_fmt(column.score)}, threshold {_fmt(column.threshold)})"
+        )
+        outcomes.append(
+            RuleOutcome(
+                "column_drift", column.column, column.drifted, column.score, column.threshold, summary
+            )
+        )
+    return outcomes
+
+
+def _prediction_drift(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
+    drift = result.prediction_drift
+    if drift is None or drift.score is None or result.rows == 0:
+        return []
+    summary = (
+        f"{result.monitor}: prediction {drift.column} {'drifted' if drift.drifted else 'is stable'} "
+        f"({drift.method} {_fmt(drift.score)}, threshold {_fmt(drift.threshold)})"
+    )
+    return [
+        RuleOutcome("prediction_drift", drift.column, drift.drifted, drift.score, drift.threshold, summary)
+    ]
+
+
+def _performance_drop(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
+    metric = str(rule.metric)
+    comparison = result.performance.get(metric) if result.performance else None
+    if comparison is None or comparison.drop is None:
+        return []
+    drop = comparison.drop
+    summary = (
+        f"{result.monitor}: {metric} {_fmt(comparison.current)} against {_fmt(comparison.reference)} "
+        f"in the reference (drop {_fmt(drop)}, allowed {_fmt(rule.max_drop)})"
+    )
+    return [RuleOutcome("performance_drop", metric, drop > rule.max_drop, drop, rule.max_drop, summary)]
+
+
+def _missing_values(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
+    if result.rows == 0:
+        return []
+    wanted = set(rule.columns) if rule.columns is not None else None
+    outcomes = []
+    for column, share in result.missing.items():
+        if wanted is not None and column not in wanted:
+            continue
+        summary = f"{result.monitor}: {share:.1%} of {column} missing (allowed {rule.max_share:.1%})"
+        outcomes.append(
+            RuleOutcome("missing_values", column, share > rule.max_share, share, rule.max_share, summary)
+        )
+    return outcomes
+
+
+def _no_data(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
+    window = result.windows.current
+    start, end = window.start.isoformat(), window.end.isoformat()
+    summary = f"{result.monitor}: {result.rows} rows from {start} to {end}"
+    return [RuleOutcome("no_data", "window", result.rows == 0, float(result.rows), 0.0, summary)]
+
+
+Evaluator = Callable[[AlertRuleConfig, MonitorResult], list[RuleOutcome]]
+
+RULES: dict[str, Evaluator] = {
+    "dataset_drift": _dataset_drift,
+    "column_drift": _column_drift,
+    "prediction_drift": _prediction_drift,
+    "performance_drop": _performance_drop,
+    "missing_values": _missing_values,
+    "no_data": _no_data,
+}
+
+
+def evaluate(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
+    return RULES[rule.rule](rule, result)

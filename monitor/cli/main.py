@@ -1,0 +1,154 @@
+"""The ``monitor`` command line (contract §1). Exit codes are decided here and only here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+
+from monitor import __version__
+from monitor.errors import ConfigError, MonitorError
+from monitor.secrets import scrub
+
+log = logging.getLogger("monitor")
+
+EXIT_OK, EXIT_FIRING, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors, as the contract wants; keep its message one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"monitor: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="monitor", description="Watch ML models in production: drift, performance, alerts.")
+    parser.add_argument("--version", action="version", version=f"monitor {__version__}")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--log-format", default="text", choices=["text", "json"])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = commands.add_parser("check", help="run each (or the named) monitor once")
+    check.add_argument("-c", "--config", required=True)
+    check.add_argument("-m", "--monitor", action="append", dest="monitors", metavar="NAME")
+    check.add_argument("--at", help="end of the window, ISO 8601 (default: now)")
+    check.add_argument("--json", action="store_true", help="the JSON document on stdout")
+    check.add_argument("--dry-run", action="store_true", help="evaluate and print; store and send nothing")
+
+    report = commands.add_parser("report", help="write the HTML drift report of one window")
+    report.add_argument("-c", "--config", required=True)
+    report.add_argument("-m", "--monitor", required=True)
+    report.add_argument("--at")
+    report.add_argument("-o", "--output")
+
+    validate = commands.add_parser("validate", help="check a config file")
+    validate.add_argument("-c", "--config", required=True)
+    validate.add_argument("--connect", action="store_true", help="also read the sources")
+
+    demo = commands.add_parser("demo", help="a synthetic prediction log, a config, a check and a report")
+    demo.add_argument("--dir", default="monitor-demo")
+    return parser
+
+
+def parse_at(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(timezone.utc)
+    try:
+        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(f"--at: {value!r} is not an ISO 8601 time (e.g. 2026-03-08T00:00:00Z)") from None
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from monitor.config import load_config
+
+    config = load_config(args.config)
+    problems: list[str] = []
+    if args.connect:
+        from monitor.sources import check_monitor_source
+
+        for name, monitor in config.monitors.items():
+            problems += [f"monitors.{name}: {problem}" for problem in check_monitor_source(monitor)]
+    for problem in problems:
+        print(f"{args.config}: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_USAGE
+    print(f"{args.config}: OK ({len(config.monitors)} monitor(s), {len(config.channels)} channel(s))")
+    return EXIT_OK
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from monitor.config import load_config
+    from monitor.runner import Checker
+    from monitor.store import open_store
+
+    config = load_config(args.config)
+    at = parse_at(args.at)
+    store = None if args.dry_run else open_store(config.store)
+    results = Checker(config, store, dry_run=args.dry_run).run(args.monitors, at)
+    if store is not None:
+        from monitor.alerts.dispatch import deliver_after_check
+
+        deliver_after_check(config, store)
+    if args.json:
+        print(json.dumps({"monitors": [result.to_dict() for result in results]}, indent=2))
+    else:
+        from rich.console import Console
+
+        from monitor.cli.render import render_results
+
+        render_results(results, Console(), dry_run=args.dry_run)
+    if any(result.error for result in results):
+        return EXIT_UNREACHABLE
+    return EXIT_FIRING if any(result.firing for result in results) else EXIT_OK
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from monitor.config import load_config
+    from monitor.reports.run import report_for_window
+
+    config = load_config(args.config)
+    if args.monitor not in config.monitors:
+        raise ConfigError(f"-m: unknown monitor {args.monitor!r} (monitors: {', '.join(config.monitors)})")
+    path = report_for_window(config, args.monitor, parse_at(args.at), args.output)
+    print(path)
+    return EXIT_OK
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from monitor.demo import run_demo
+
+    return run_demo(args.dir)
+
+
+Handler = Callable[[argparse.Namespace], int]
+HANDLERS: dict[str, Handler] = {
+    "check": _run_check,
+    "report": _run_report,
+    "validate": _run_validate,
+    "demo": _run_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from monitor.logs import setup_logging
+
+    setup_logging(args.log_level, args.log_format)
+    try:
+        return HANDLERS[args.command](args)
+    except MonitorError as exc:
+        print(f"monitor: error: {scrub(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_UNREACHABLE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Readable terminal output of check results (rich tables); ``--json`` bypasses this."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from monitor.results import MonitorResult
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4g}"
+
+
+def render_results(results: list[MonitorResult], console: Console, dry_run: bool = False) -> None:
+    for result in results:
+        _render_one(result, console)
+    if dry_run:
+        console.print("[dim]dry run: nothing was stored or sent[/dim]")
+
+
+def _render_one(result: MonitorResult, console: Console) -> None:
+    window, reference = result.windows.current, result.windows.reference
+    console.rule(f"[bold]{result.monitor}")
+    console.print(
+        f"window    {window.start:%Y-%m-%d %H:%M} → {window.end:%Y-%m-%d %H:%M} UTC  {result.rows:,} rows\n"
+        f"reference {reference.start:%Y-%m-%d %H:%M} → {reference.end:%Y-%m-%d %H:%M} UTC  "
+        f"{result.reference_rows:,} rows",
+        highlight=False,
+    )
+    if result.error:
+        console.print(Text(f"error: {result.error}", style="bold red"))
+        return
+    if result.features_inferred:
+        console.print(
+            f"inferred features: numerical [{', '.join(result.numerical)}]; "
+            f"categorical [{', '.join(result.categorical)}]",
+            highlight=False,
+        )
+    _render_drift(result, console)
+    _render_performance(result, console)
+    _render_alerts(result, console)
+    if result.report:
+        console.print(f"report: {result.report}", highlight=False)
+
+
+def _render_drift(result: MonitorResult, console: Console) -> None:
+    drift = result.drift
+    if drift is None:
+        return
+    table = Table(title="drift", title_justify="left", show_edge=False)
+    for name in ("column", "kind", "method", "score", "threshold", "drifted"):
+        table.add_column(name, justify="right" if name in ("score", "threshold") else "left")
+    rows = list(drift.columns)
+    if result.prediction_drift is not None:
+        rows.append(result.prediction_drift)
+    for column in rows:
+        label = column.column + (" (prediction)" if column is result.prediction_drift else "")
+        flag = Text("DRIFT", style="bold red") if column.drifted else Text("ok", style="green")
+        table.add_row(
+            Text(label), column.kind, column.method, _num(column.score), _num(column.threshold), flag
+        )
+    console.print(table)
+    verdict = "[bold red]dataset drift[/]" if drift.dataset_drift else "[green]no dataset drift[/]"
+    console.print(
+        f"{verdict}: share of drifted columns {drift.share:.2f} (threshold {result.drift_share_threshold})"
+    )
+
+
+def _render_performance(result: MonitorResult, console: Console) -> None:
+    if result.performance is None:
+        return
+    table = Table(
+        title=f"performance ({result.performance.rows_with_target:,} rows with target)",
+        title_justify="left",
+        show_edge=False,
+    )
+    for name in ("metric", "current", "reference", "drop"):
+        table.add_column(name, justify="left" if name == "metric" else "right")
+    for metric in result.performance.metrics:
+        table.add_row(metric.metric, _num(metric.current), _num(metric.reference), _num(metric.drop))
+    console.print(table)
+
+
+def _render_alerts(result: MonitorResult, console: Console) -> None:
+    if not result.alerts:
+        console.print("[green]no alert firing[/green]")
+        return
+    for alert in result.alerts:
+        style = "bold red" if alert.status == "firing" else "green"
+        channels = f" → {', '.join(alert.channels)}" if alert.channels else ""
+        console.print(Text(f"{alert.status.upper()} {alert.rule} {alert.subject}{channels}", style=style))

@@ -1,0 +1,114 @@
+"""A realistic synthetic prediction log of a fraud model, with drift and a performance drop injected.
+
+Two months of transactions with daily seasonality and a few per cent missing
+values; labels arrive days late in their own table. From ``DRIFT_START`` on,
+amounts grow, the country and channel mix shifts, and fraud starts to follow a
+pattern the model never saw, so its ROC AUC falls.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+DAYS = 60
+DRIFT_START = datetime(2026, 2, 15, tzinfo=timezone.utc)
+LOG_END = START + timedelta(days=DAYS)  # the demo's "now": labels known up to here
+ROWS_PER_DAY = 1500
+
+CATEGORIES = ["grocery", "electronics", "travel", "fashion", "gaming"]
+COUNTRIES = ["US", "GB", "DE", "FR", "NO"]
+CHANNELS = ["web", "app", "pos"]
+
+
+def _timestamps(rng: np.random.Generator, rows: int) -> np.ndarray:
+    """More traffic by day than by night: hour of day drawn from a daily curve."""
+    hours = np.arange(24)
+    weights = 1.0 + 0.8 * np.sin(2 * np.pi * (hours - 8) / 24)
+    day = rng.integers(0, DAYS, rows)
+    hour = rng.choice(hours, rows, p=weights / weights.sum())
+    seconds = day * 86400 + hour * 3600 + rng.integers(0, 3600, rows)
+    return np.sort(seconds)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)))
+
+
+def make_log(seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(predictions, labels) frames; timestamps as ISO-8601 text, as SQLite keeps them."""
+    rng = np.random.default_rng(seed)
+    rows = DAYS * ROWS_PER_DAY
+    offset = _timestamps(rng, rows)
+    times = pd.to_datetime(START) + pd.to_timedelta(offset, unit="s")
+    drifted = np.asarray(times >= pd.Timestamp(DRIFT_START))
+
+    amount = np.where(drifted, rng.lognormal(4.1, 1.1, rows), rng.lognormal(3.5, 1.0, rows))
+    age = rng.gamma(2.0, 200.0, rows).round()
+    items = rng.poisson(2.0, rows) + 1
+    category = np.where(
+        drifted,
+        rng.choice(CATEGORIES, rows, p=[0.25, 0.2, 0.1, 0.15, 0.3]),
+        rng.choice(CATEGORIES, rows, p=[0.4, 0.2, 0.1, 0.2, 0.1]),
+    )
+    country = np.where(
+        drifted,
+        rng.choice(COUNTRIES, rows, p=[0.3, 0.15, 0.15, 0.1, 0.3]),
+        rng.choice(COUNTRIES, rows, p=[0.5, 0.2, 0.15, 0.1, 0.05]),
+    )
+    channel = np.where(
+        drifted, rng.choice(CHANNELS, rows, p=[0.3, 0.6, 0.1]), rng.choice(CHANNELS, rows, p=[0.5, 0.3, 0.2])
+    )
+
+    # What the model learned: big amounts on electronics from new accounts are risky.
+    learned = -5.2 + 0.55 * np.log(amount) + 1.4 * (category == "electronics") - 0.002 * age
+    # After the drift, fraud follows a new pattern (gaming via the app) the model knows nothing of.
+    new_pattern = np.where(drifted, 2.2 * ((category == "gaming") & (channel == "app")) - 0.8, 0.0)
+    is_fraud = rng.random(rows) < _sigmoid(learned + new_pattern + rng.normal(0, 0.3, rows))
+    score = _sigmoid(learned + rng.normal(0, 0.5, rows))
+
+    age = np.where(rng.random(rows) < 0.03, np.nan, age)  # unknown for some accounts
+    category = np.where(rng.random(rows) < 0.02, None, category)
+    transaction_id = np.char.add("tx-", np.arange(rows).astype(str))
+    predictions = pd.DataFrame(
+        {
+            "transaction_id": transaction_id,
+            "timestamp": times.strftime("%Y-%m-%d %H:%M:%S"),
+            "amount": amount.round(2),
+            "account_age_days": age,
+            "items": items,
+            "merchant_category": category,
+            "country": country,
+            "channel": channel,
+            "fraud_score": score.round(6),
+            "is_fraud_pred": (score >= 0.3).astype(int),
+        }
+    )
+    delay = pd.to_timedelta(2 * 86400 + rng.exponential(4 * 86400, rows), unit="s")
+    labelled_at = times + delay
+    arrived = np.asarray(labelled_at < pd.Timestamp(LOG_END))
+    labels = pd.DataFrame(
+        {
+            "transaction_id": transaction_id[arrived],
+            "is_fraud": is_fraud[arrived].astype(int),
+            "labelled_at": labelled_at[arrived].strftime("%Y-%m-%d %H:%M:%S"),
+        }
+    )
+    return predictions, labels
+
+
+def write_log(path: Path, seed: int = 7) -> tuple[int, int]:
+    """Write the log to a fresh SQLite file; returns (predictions, labels) row counts."""
+    predictions, labels = make_log(seed)
+    path.unlink(missing_ok=True)
+    with sqlite3.connect(path) as connection:
+        predictions.to_sql("predictions", connection, index=False)
+        labels.to_sql("labels", connection, index=False)
+        connection.execute("CREATE INDEX ix_predictions_timestamp ON predictions (timestamp)")
+        connection.execute("CREATE INDEX ix_labels_transaction ON labels (transaction_id)")
+    return len(predictions), len(labels)

@@ -1,0 +1,271 @@
+"""The state store on SQLAlchemy 2: SQLite by default, PostgreSQL (or any SQLAlchemy URL) supported.
+
+One run is recorded in one transaction: the run row, its metric values, the
+alert states it changed and the notifications those changes owe (the outbox),
+so a crash never leaves an alert changed without its notification or the reverse.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.alerts.events import AlertEvent, Notification
+from monitor.alerts.state import AlertState, Step
+from monitor.errors import StoreError
+from monitor.secrets import mask_database_url
+from monitor.store import schema
+from monitor.store.records import MetricValue, OutboxItem, RunRecord, Silence
+
+log = logging.getLogger(__name__)
+
+
+class SQLAlchemyStore:
+    """Run history, metric history, alert states, outbox and silences in one SQL database."""
+
+    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+        self.url = url
+        self.masked_url = mask_database_url(url)
+        try:
+            self.engine = engine or create_engine(url, pool_pre_ping=True, future=True)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StoreError(f"store {self.masked_url}: cannot open ({type(exc).__name__})") from None
+        self._ready = False
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A transaction whose failures become StoreError without the URL's password."""
+        try:
+            if not self._ready:
+                schema.metadata.create_all(self.engine)
+                self._ready = True
+            with self.engine.begin() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0]
+            raise StoreError(f"store {self.masked_url} failed: {mask_database_url(reason)}") from None
+
+    def ping(self) -> None:
+        with self._begin() as connection:
+            connection.execute(select(1))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def record_run(
+        self,
+        run: RunRecord,
+        metrics: Sequence[MetricValue],
+        steps: Sequence[Step],
+        notifications: Sequence[Notification],
+    ) -> None:
+        with self._begin() as connection:
+            connection.execute(insert(schema.runs).values(**_run_row(run)))
+            if metrics:
+                connection.execute(
+                    insert(schema.metrics),
+                    [
+                        {"run_id": run.run_id, "monitor": run.monitor, "at": run.window_end, **asdict(m)}
+                        for m in metrics
+                    ],
+                )
+            for step in steps:
+                self._save_step(connection, run, step)
+            for notification in notifications:
+                connection.execute(insert(schema.outbox).values(**_outbox_row(notification, run.finished_at)))
+
+    def _save_step(self, connection: Connection, run: RunRecord, step: Step) -> None:
+        row = {**asdict(step.after), "updated_at": run.finished_at}
+        exists = connection.execute(
+            select(schema.alerts.c.alert_id).where(schema.alerts.c.alert_id == step.after.alert_id)
+        ).first()
+        if exists:
+            connection.execute(
+                update(schema.alerts).where(schema.alerts.c.alert_id == step.after.alert_id).values(**row)
+            )
+        else:
+            connection.execute(insert(schema.alerts).values(**row))
+        if step.changed:
+            connection.execute(
+                insert(schema.alert_changes).values(
+                    alert_id=step.after.alert_id,
+                    run_id=run.run_id,
+                    at=run.finished_at,
+                    from_status=step.before.status,
+                    to_status=step.after.status,
+                    value=step.after.value,
+                    threshold=step.after.threshold,
+                )
+            )
+
+    def last_run(self, monitor: str) -> RunRecord | None:
+        runs = self.runs(monitor, last=1)
+        return runs[0] if runs else None
+
+    def runs(self, monitor: str, last: int = 30) -> list[RunRecord]:
+        """The newest ``last`` runs of a monitor, newest first."""
+        query = (
+            select(schema.runs)
+            .where(schema.runs.c.monitor == monitor)
+            .order_by(schema.runs.c.finished_at.desc())
+            .limit(last)
+        )
+        with self._begin() as connection:
+            return [_run_record(row._mapping) for row in connection.execute(query)]
+
+    def metric_history(
+        self, monitor: str, name: str, subject: str = ""
+    ) -> list[tuple[datetime, float | None]]:
+        table = schema.metrics
+        query = (
+            select(table.c.at, table.c.value)
+            .where(table.c.monitor == monitor, table.c.name == name, table.c.subject == subject)
+            .order_by(table.c.at)
+        )
+        with self._begin() as connection:
+            return [(row.at, row.value) for row in connection.execute(query)]
+
+    # -- alerts ---------------------------------------------------------------------------------
+
+    def alert_states(self, monitor: str | None = None) -> dict[str, AlertState]:
+        query = select(schema.alerts)
+        if monitor is not None:
+            query = query.where(schema.alerts.c.monitor == monitor)
+        fields = AlertState.__dataclass_fields__
+        with self._begin() as connection:
+            return {
+                row.alert_id: AlertState(**{k: v for k, v in row._mapping.items() if k in fields})
+                for row in connection.execute(query)
+            }
+
+    # -- silences -------------------------------------------------------------------------------
+
+    def add_silence(self, silence: Silence) -> None:
+        with self._begin() as connection:
+            connection.execute(insert(schema.silences).values(**asdict(silence)))
+
+    def remove_silence(self, silence_id: str) -> bool:
+        with self._begin() as connection:
+            result = connection.execute(
+                delete(schema.silences).where(schema.silences.c.silence_id == silence_id)
+            )
+            return bool(result.rowcount)
+
+    def silences(self, now: datetime) -> list[Silence]:
+        query = select(schema.silences).where(schema.silences.c.ends_at > now)
+        with self._begin() as connection:
+            return [Silence(**row._mapping) for row in connection.execute(query)]
+
+    # -- outbox ---------------------------------------------------------------------------------
+
+    def due_notifications(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
+        table = schema.outbox
+        query = (
+            select(table)
+            .where(table.c.status == "pending", table.c.next_attempt_at <= now)
+            .order_by(table.c.created_at)
+            .limit(limit)
+        )
+        with self._begin() as connection:
+            return [_outbox_item(row._mapping) for row in connection.execute(query)]
+
+    def next_due_at(self) -> datetime | None:
+        table = schema.outbox
+        query = select(table.c.next_attempt_at).where(table.c.status == "pending")
+        with self._begin() as connection:
+            return connection.execute(query.order_by(table.c.next_attempt_at).limit(1)).scalar()
+
+    def failed_counts(self) -> dict[str, int]:
+        """Notifications given up on, per channel (for monitor_notifications_failed_total)."""
+        table = schema.outbox
+        query = (
+            select(table.c.channel, func.count()).where(table.c.status == "failed").group_by(table.c.channel)
+        )
+        with self._begin() as connection:
+            return {str(row[0]): int(row[1]) for row in connection.execute(query)}
+
+    def pending_count(self) -> int:
+        table = schema.outbox
+        with self._begin() as connection:
+            return len(
+                connection.execute(select(table.c.delivery_id).where(table.c.status == "pending")).all()
+            )
+
+    def mark_attempt(
+        self,
+        delivery_id: str,
+        *,
+        status: str,
+        attempted_at: datetime,
+        next_attempt_at: datetime | None = None,
+        last_status: int | None = None,
+        last_error: str | None = None,
+    ) -> None:
+        table = schema.outbox
+        values: dict[str, Any] = {
+            "status": status,
+            "attempts": table.c.attempts + 1,
+            "last_attempt_at": attempted_at,
+            "last_status": last_status,
+            "last_error": last_error,
+        }
+        if next_attempt_at is not None:
+            values["next_attempt_at"] = next_attempt_at
+        with self._begin() as connection:
+            connection.execute(update(table).where(table.c.delivery_id == delivery_id).values(**values))
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _run_row(run: RunRecord) -> dict[str, Any]:
+    row = asdict(run)
+    row["result"] = json.dumps(run.result)
+    return row
+
+
+def _run_record(row: Any) -> RunRecord:
+    values = dict(row)
+    values["result"] = json.loads(values["result"])
+    return RunRecord(**values)
+
+
+def _outbox_row(notification: Notification, now: datetime) -> dict[str, Any]:
+    return {
+        "delivery_id": notification.delivery_id,
+        "channel": notification.channel,
+        "monitor": notification.monitor,
+        "created_at": now,
+        "payload": json.dumps([event.to_dict() for event in notification.events]),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+    }
+
+
+def _outbox_item(row: Any) -> OutboxItem:
+    events = tuple(AlertEvent.from_dict(event) for event in json.loads(row["payload"]))
+    notification = Notification(
+        delivery_id=row["delivery_id"], channel=row["channel"], monitor=row["monitor"], events=events
+    )
+    return OutboxItem(
+        notification=notification,
+        status=row["status"],
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        next_attempt_at=row["next_attempt_at"],
+        last_status=row["last_status"],
+        last_error=row["last_error"],
+    )
