@@ -24,6 +24,7 @@ from monitor.config.models import Config, MonitorConfig
 from monitor.errors import ConfigError, SourceError
 from monitor.results import AlertSummary, MetricComparison, MonitorResult, Performance
 from monitor.secrets import scrub
+from monitor.stats.methods import Kind
 from monitor.store import SQLAlchemyStore, new_id
 from monitor.store.history import metric_values, run_record
 from monitor.windows import resolve_windows
@@ -195,7 +196,7 @@ def _prediction_drift(
     assert prediction is not None
     column = prediction.drift_column
     numeric = prediction.score is not None or prediction.task == "regression"
-    kind = "numerical" if numeric else "categorical"
+    kind: Kind = "numerical" if numeric else "categorical"
     override = monitor.drift.columns.get(column)
     method = override.method if override else monitor.drift.method
     threshold = override.threshold if override else monitor.drift.threshold

@@ -23,8 +23,11 @@ GROUPING_TYPES = frozenset({"slack", "msteams", "alertmanager"})
 
 
 class _RuleStep(Protocol):
-    rule_index: int
-    step: Step
+    @property
+    def rule_index(self) -> int: ...
+
+    @property
+    def step(self) -> Step: ...
 
 
 def report_url(config: Config, result: MonitorResult) -> str | None:

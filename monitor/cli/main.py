@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from monitor import __version__
+from monitor.cli.alerts import add_alerts_parser, run_alerts
 from monitor.errors import ConfigError, MonitorError
 from monitor.secrets import scrub
 
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a config file")
     validate.add_argument("-c", "--config", required=True)
     validate.add_argument("--connect", action="store_true", help="also read the sources")
+
+    add_alerts_parser(commands)
 
     demo = commands.add_parser("demo", help="a synthetic prediction log, a config, a check and a report")
     demo.add_argument("--dir", default="monitor-demo")
@@ -133,6 +136,7 @@ HANDLERS: dict[str, Handler] = {
     "report": _run_report,
     "validate": _run_validate,
     "demo": _run_demo,
+    "alerts": run_alerts,
 }
 
 

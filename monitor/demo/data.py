@@ -66,14 +66,17 @@ def make_log(seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
     # What the model learned: big amounts on electronics from new accounts are risky.
-    learned = -5.2 + 0.55 * np.log(amount) + 1.4 * (category == "electronics") - 0.002 * age
+    learned = -7.0 + 1.1 * np.log(amount) + 2.5 * (category == "electronics") - 0.004 * age
     # After the drift, fraud follows a new pattern (gaming via the app) the model knows nothing of.
-    new_pattern = np.where(drifted, 2.2 * ((category == "gaming") & (channel == "app")) - 0.8, 0.0)
-    is_fraud = rng.random(rows) < _sigmoid(learned + new_pattern + rng.normal(0, 0.3, rows))
-    score = _sigmoid(learned + rng.normal(0, 0.5, rows))
+    truth = np.where(
+        drifted, 0.3 * learned - 3.6 + 4.0 * ((category == "gaming") & (channel == "app")), learned
+    )
+    is_fraud = rng.random(rows) < _sigmoid(truth + rng.normal(0, 0.3, rows))
+    score = _sigmoid(learned + rng.normal(0, 0.4, rows))
 
     age = np.where(rng.random(rows) < 0.03, np.nan, age)  # unknown for some accounts
-    category = np.where(rng.random(rows) < 0.02, None, category)
+    category = category.astype(object)
+    category[rng.random(rows) < 0.02] = None
     transaction_id = np.char.add("tx-", np.arange(rows).astype(str))
     predictions = pd.DataFrame(
         {

@@ -1,0 +1,223 @@
+"""Prediction logs in files: a glob of CSV and/or Parquet files.
+
+Parquet is read with pyarrow datasets, projecting the needed columns and
+pushing the time filter into the scan (row groups outside the window are
+skipped by their statistics). CSV has no index to push into: the needed
+columns are parsed with pandas and filtered after.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from monitor.config.models import SourceConfig
+from monitor.errors import SourceError
+from monitor.sources.base import ColumnKind, Source, kind_of_dtype, require_columns, unique
+from monitor.sources.timestamps import (
+    TimeStorage,
+    bound_value,
+    detect_storage,
+    naive_utc,
+    text_ranges,
+    to_utc_timestamps,
+    within_window,
+)
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz")
+_SAMPLE_ROWS = 1000
+
+
+class FileSource(Source):
+    """Every CSV/Parquet file matching ``config.path`` (a glob; ``**`` recurses)."""
+
+    def __init__(self, config: SourceConfig) -> None:
+        super().__init__(config)
+        if config.path is None:
+            raise SourceError("a file source needs a path")
+        self.path = config.path
+        self._dataset: ds.Dataset | None = None
+
+    @property
+    def location(self) -> str:
+        return f"files {self.path!r}"
+
+    # -- the interface -----------------------------------------------------------------------
+
+    def read_window(self, columns: Sequence[str] | None, start: datetime, end: datetime) -> pd.DataFrame:
+        parquet_files, csv_files = self._files()
+        parts = []
+        if parquet_files:
+            parts.append(self._read_parquet_window(parquet_files, columns, start, end))
+        parts.extend(self._read_csv(path, columns) for path in csv_files)
+        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        timestamp = self.config.timestamp
+        frame[timestamp] = to_utc_timestamps(frame[timestamp], timestamp, self.location)
+        return within_window(frame, timestamp, start, end)
+
+    def read_keys(self, key: str, columns: Sequence[str], keys: pd.Series) -> pd.DataFrame:
+        parquet_files, csv_files = self._files()
+        wanted = unique([key, *columns])
+        values = keys.dropna().unique()
+        parts = []
+        if parquet_files:
+            parts.append(self._read_parquet_keys(parquet_files, wanted, key, values))
+        for path in csv_files:
+            frame = self._read_csv(path, wanted, with_timestamp=False)
+            parts.append(frame.loc[frame[key].isin(values)])
+        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        return frame.reset_index(drop=True)
+
+    def list_columns(self) -> dict[str, ColumnKind]:
+        parquet_files, csv_files = self._files()
+        kinds: dict[str, ColumnKind] = {}
+        samples: list[Any] = []
+        timestamp = self.config.timestamp
+        if parquet_files:
+            dataset = self._parquet(parquet_files)
+            for field in dataset.schema:
+                kinds[field.name] = _arrow_kind(field.type)
+            if timestamp in dataset.schema.names:
+                samples.append(self._parquet_sample(dataset))
+        for path in csv_files:
+            sample = self._csv_frame(path, nrows=_SAMPLE_ROWS)
+            for name in sample.columns:
+                kinds.setdefault(name, kind_of_dtype(sample[name].dtype))
+            if timestamp in sample.columns and sample[timestamp].notna().any():
+                samples.append(sample[timestamp].dropna().iloc[0])
+        if any(self._is_time(sample) for sample in samples if sample is not None):
+            kinds[timestamp] = "datetime"
+        return kinds
+
+    # -- files -------------------------------------------------------------------------------
+
+    def _files(self) -> tuple[list[str], list[str]]:
+        """The matching Parquet and CSV files, each list sorted by name."""
+        matches = sorted(name for name in glob.glob(self.path, recursive=True) if not name.endswith("/"))
+        if not matches:
+            raise SourceError(f"no file matches {self.path!r}")
+        parquet = [name for name in matches if name.lower().endswith(PARQUET_SUFFIXES)]
+        csv = [name for name in matches if name.lower().endswith(CSV_SUFFIXES)]
+        others = sorted(set(matches) - set(parquet) - set(csv))
+        if others:
+            raise SourceError(f"{others[0]!r} (matched by {self.path!r}) is neither .csv nor .parquet")
+        return parquet, csv
+
+    def _is_time(self, sample: Any) -> bool:
+        try:
+            detect_storage(sample, self.config.timestamp, self.location)
+        except SourceError:
+            return False
+        return True
+
+    # -- Parquet -------------------------------------------------------------------------------
+
+    def _parquet(self, files: list[str]) -> ds.Dataset:
+        if self._dataset is None:
+            try:
+                self._dataset = ds.dataset(files, format="parquet")
+            except (pa.ArrowException, OSError) as exc:
+                raise SourceError(f"cannot open Parquet {self.location}: {exc}") from exc
+        return self._dataset
+
+    def _read_parquet_window(
+        self, files: list[str], columns: Sequence[str] | None, start: datetime, end: datetime
+    ) -> pd.DataFrame:
+        dataset = self._parquet(files)
+        wanted = self._wanted_columns(columns, dataset.schema.names)
+        time_filter = self._parquet_time_filter(dataset, start, end)
+        return self._scan(dataset, wanted, time_filter)
+
+    def _read_parquet_keys(self, files: list[str], wanted: list[str], key: str, values: Any) -> pd.DataFrame:
+        dataset = self._parquet(files)
+        require_columns(wanted, dataset.schema.names, self.location)
+        try:
+            keys = pa.array(values).cast(dataset.schema.field(key).type)
+        except (pa.ArrowException, TypeError, ValueError):
+            # keys that do not cast (say ints against a text key): compare in pandas instead
+            frame = self._scan(dataset, wanted, None)
+            return frame.loc[frame[key].isin(values)]
+        return self._scan(dataset, wanted, ds.field(key).isin(keys))
+
+    def _scan(self, dataset: ds.Dataset, wanted: list[str], row_filter: ds.Expression | None) -> pd.DataFrame:
+        try:
+            table = dataset.to_table(columns=wanted, filter=row_filter)
+        except (pa.ArrowException, OSError) as exc:
+            raise SourceError(f"cannot read Parquet {self.location}: {exc}") from exc
+        return table.to_pandas()
+
+    def _parquet_sample(self, dataset: ds.Dataset) -> Any:
+        column = self.config.timestamp
+        try:
+            head = dataset.scanner(columns=[column], filter=ds.field(column).is_valid()).head(1)
+        except (pa.ArrowException, OSError) as exc:
+            raise SourceError(f"cannot read Parquet {self.location}: {exc}") from exc
+        return head.column(0)[0].as_py() if head.num_rows else None
+
+    def _parquet_time_filter(
+        self, dataset: ds.Dataset, start: datetime, end: datetime
+    ) -> ds.Expression | None:
+        """A superset of [start, end) the scan can apply, or None when only pandas can filter."""
+        column = ds.field(self.config.timestamp)
+        kind = dataset.schema.field(self.config.timestamp).type
+        if pa.types.is_timestamp(kind):
+            low = start if kind.tz else naive_utc(start)
+            high = end if kind.tz else naive_utc(end)
+            return (column >= pa.scalar(low, type=kind)) & (column < pa.scalar(high, type=kind))
+        if pa.types.is_date(kind):
+            return (column >= pa.scalar(naive_utc(start).date(), type=kind)) & (
+                column <= pa.scalar(naive_utc(end).date(), type=kind)
+            )
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            epoch = TimeStorage("epoch")
+            return (column >= bound_value(start, epoch)) & (column < bound_value(end, epoch))
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            sample = self._parquet_sample(dataset)
+            if sample is None:
+                return None
+            storage = detect_storage(sample, self.config.timestamp, self.location)
+            expression: ds.Expression | None = None
+            for text_range in text_ranges(start, end, storage):
+                clause = (column >= text_range.low) & (column < text_range.high)
+                if text_range.pattern is not None:
+                    clause = clause & pc.match_like(column, pattern=text_range.pattern)
+                expression = clause if expression is None else expression | clause
+            return expression
+        return None
+
+    # -- CSV -------------------------------------------------------------------------------------
+
+    def _read_csv(
+        self, path: str, columns: Sequence[str] | None, *, with_timestamp: bool = True
+    ) -> pd.DataFrame:
+        header = list(self._csv_frame(path, nrows=0).columns)
+        first = [self.config.timestamp] if with_timestamp else []
+        wanted = unique([*first, *(header if columns is None else columns)])
+        require_columns(wanted, header, f"file {path!r} (matched by {self.path!r})")
+        return self._csv_frame(path, usecols=wanted)[wanted]
+
+    def _csv_frame(self, path: str, **options: Any) -> pd.DataFrame:
+        try:
+            return pd.read_csv(path, **options)
+        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise SourceError(f"cannot read CSV file {path!r} (matched by {self.path!r}): {exc}") from exc
+
+
+def _arrow_kind(kind: pa.DataType) -> ColumnKind:
+    if pa.types.is_dictionary(kind):
+        return "categorical"
+    if pa.types.is_boolean(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return "categorical"
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return "numerical"
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return "datetime"
+    return "other"

@@ -1,0 +1,167 @@
+"""How a source stores its time column, and turning window bounds into filters that fit it.
+
+A time filter is pushed down to the database or the Parquet reader, so the bound
+values must compare the way the stored values do: datetimes against datetimes
+(aware for ``timestamptz``, naive UTC for ``timestamp``), numbers against epoch
+seconds, and ISO-8601 text against text in the same shape.  Text comparison is
+the tricky one: ``'2026-03-01 12:00'`` sorts before ``'2026-03-01T05:00'``
+because a space sorts before ``T``.  :func:`text_ranges` therefore returns one
+exact range for the separator the column was seen to use and one range, limited
+to the other separator, for columns written by several writers.  Whatever the
+storage, sources filter again exactly after parsing (:func:`within_window`), so
+the pushed-down filter only has to be a superset of the window.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+
+from monitor.errors import SourceError
+
+StorageKind = Literal["datetime", "text", "epoch"]
+
+# The widest UTC offset in use (+14:00): text with local offsets is compared with this slack.
+_MAX_OFFSET = timedelta(hours=14)
+_ISO_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}(?P<sep>[T ]?)")
+_OFFSET = re.compile(r"(?P<offset>Z|[+-]\d{2}:?\d{2})$")
+
+
+@dataclass(frozen=True)
+class TimeStorage:
+    """What one stored value of the time column looks like."""
+
+    kind: StorageKind
+    aware: bool = False  # datetime: the driver hands back (and wants) aware datetimes
+    separator: str = " "  # text: between date and time
+    local_offsets: bool = False  # text: carries a non-UTC offset, so text order is not time order
+
+
+def detect_storage(sample: Any, column: str, where: str) -> TimeStorage:
+    """Classify one non-null stored value of the time column ``column`` of ``where``."""
+    if isinstance(sample, bool | np.bool_):
+        raise SourceError(f"timestamp column {column!r} of {where} holds booleans, not times")
+    if isinstance(sample, datetime | pd.Timestamp):
+        return TimeStorage("datetime", aware=sample.tzinfo is not None)
+    if isinstance(sample, date | np.datetime64):
+        return TimeStorage("datetime")
+    if isinstance(sample, int | float | Decimal | np.integer | np.floating):
+        return TimeStorage("epoch")
+    if isinstance(sample, str):
+        text = sample.strip()
+        match = _ISO_TEXT.match(text)
+        if match is None:
+            raise SourceError(
+                f"timestamp column {column!r} of {where} holds {sample!r}, not a time "
+                "(expected a datetime, ISO-8601 text or epoch seconds)"
+            )
+        offset = _OFFSET.search(text[10:])
+        utc = offset is None or offset["offset"] in ("Z", "+00:00", "-00:00", "+0000", "-0000")
+        return TimeStorage("text", separator=match["sep"] or " ", local_offsets=not utc)
+    raise SourceError(
+        f"timestamp column {column!r} of {where} holds {type(sample).__name__} values, not times"
+    )
+
+
+def naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def bound_value(moment: datetime, storage: TimeStorage) -> datetime | float:
+    """A datetime or epoch bound in the form the stored values compare with."""
+    if storage.kind == "epoch":
+        return moment.timestamp()
+    if storage.aware:
+        return moment.astimezone(timezone.utc)
+    return naive_utc(moment)
+
+
+def iso_bound(moment: datetime, separator: str) -> str:
+    """The shortest ISO text for a UTC instant that sorts like the instant against longer forms.
+
+    '2026-03-01' sorts before every '2026-03-01...' value, so trailing zero parts
+    are dropped: a midnight bound then needs no separator at all and a value
+    written without seconds is still compared correctly.
+    """
+    moment = naive_utc(moment)
+    text = moment.strftime("%Y-%m-%d")
+    if moment.time() == datetime.min.time():
+        return text
+    text += separator + moment.strftime("%H:%M")
+    if moment.second or moment.microsecond:
+        text += moment.strftime(":%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}".rstrip("0")
+    return text
+
+
+@dataclass(frozen=True)
+class TextRange:
+    """``low <= value < high``, and when ``pattern`` is set also ``value LIKE pattern``."""
+
+    low: str
+    high: str
+    pattern: str | None = None
+
+
+def text_ranges(start: datetime, end: datetime, storage: TimeStorage) -> list[TextRange]:
+    """Ranges of ISO text that together hold every value in [start, end)."""
+    if storage.local_offsets:
+        # text order follows local time: widen by the largest offset, the exact filter follows
+        start, end = start - _MAX_OFFSET, end + _MAX_OFFSET
+    seen = storage.separator
+    other = "T" if seen == " " else " "
+    ranges = [TextRange(iso_bound(start, seen), iso_bound(end, seen))]
+    other_range = TextRange(iso_bound(start, other), iso_bound(end, other), f"__________{other}%")
+    if (other_range.low, other_range.high) != (ranges[0].low, ranges[0].high):
+        ranges.append(other_range)
+    return ranges
+
+
+def to_utc_timestamps(values: pd.Series, column: str, where: str) -> pd.Series:
+    """Stored times (datetimes, ISO text or epoch seconds) as datetime64[ns, UTC]; naive is UTC."""
+    try:
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            parsed = values.dt.tz_convert("UTC")
+        elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+            parsed = values.dt.tz_localize("UTC")
+        elif pd.api.types.is_bool_dtype(values.dtype):
+            raise ValueError("booleans are not times")
+        elif pd.api.types.is_numeric_dtype(values.dtype):
+            parsed = pd.to_datetime(values, unit="s", utc=True)
+        else:
+            parsed = _parse_objects(values)
+    except (ValueError, TypeError, OverflowError) as exc:
+        example = values.dropna().iloc[0] if values.notna().any() else None
+        raise SourceError(
+            f"timestamp column {column!r} of {where} cannot be read as times "
+            f"(e.g. {example!r}; expected datetimes, ISO-8601 text or epoch seconds): {exc}"
+        ) from exc
+    return parsed.astype("datetime64[ns, UTC]")
+
+
+def _parse_objects(values: pd.Series) -> pd.Series:
+    present = values.dropna()
+    if present.empty:
+        return pd.to_datetime(values, utc=True)
+    first = present.iloc[0]
+    if isinstance(first, str):
+        return pd.to_datetime(values, utc=True, format="ISO8601")
+    if isinstance(first, int | float | Decimal) and not isinstance(first, bool):
+        return pd.to_datetime(pd.to_numeric(values), unit="s", utc=True)
+    return pd.to_datetime(values, utc=True)
+
+
+def within_window(frame: pd.DataFrame, column: str, start: datetime, end: datetime) -> pd.DataFrame:
+    """Rows with start <= column < end, sorted by time (stable, so ties keep source order)."""
+    times = frame[column]
+    lower = pd.Timestamp(start).tz_convert("UTC") if start.tzinfo else pd.Timestamp(start, tz="UTC")
+    upper = pd.Timestamp(end).tz_convert("UTC") if end.tzinfo else pd.Timestamp(end, tz="UTC")
+    selected = frame.loc[(times >= lower) & (times < upper)]
+    return selected.sort_values(column, kind="mergesort").reset_index(drop=True)

@@ -1,0 +1,134 @@
+"""A monitor's rows of one window, with its ground truth joined in, and the connect-time check.
+
+The target (label) may sit in the same rows as the predictions or arrive later
+in another table, query or file; then it is joined on ``target.join_on`` with
+a left join, so predictions whose label has not arrived keep a NaN target.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+
+from monitor.config.models import MonitorConfig, SourceConfig
+from monitor.errors import ConfigError
+from monitor.sources.base import ColumnKind, unique
+from monitor.sources.registry import open_source
+
+logger = logging.getLogger(__name__)
+
+
+def read_window(
+    monitor: MonitorConfig, columns: Sequence[str] | None, start: datetime, end: datetime
+) -> pd.DataFrame:
+    """The monitor's log rows in [start, end): ``columns`` (None: all), the timestamp, the target."""
+    target = monitor.target
+    with open_source(monitor.source) as source:
+        if target is None:
+            return source.read_window(columns, start, end)
+        if not target.separate:
+            wanted = None if columns is None else unique([*columns, target.column])
+            return source.read_window(wanted, start, end)
+        key = str(target.join_on)
+        wanted = None if columns is None else unique([*columns, key])
+        frame = source.read_window(wanted, start, end)
+    joined = _join_target(frame, target_source_config(monitor), target.column, key)
+    if columns is not None and key not in columns and key != monitor.source.timestamp:
+        joined = joined.drop(columns=[key])
+    return joined
+
+
+def target_source_config(monitor: MonitorConfig) -> SourceConfig:
+    """Where a separate target lives, as a source: its own url, else the log's database."""
+    target = monitor.target
+    if target is None or not target.separate:
+        raise ConfigError("this monitor's target is not in a separate table or file", key="target")
+    key = str(target.join_on)
+    # a label table has no time column of its own; read_keys never filters on time, so the key stands in
+    if target.path is not None:
+        return SourceConfig(path=target.path, timestamp=key)
+    url = target.url if target.url is not None else monitor.source.url
+    if url is None:
+        raise ConfigError(
+            "a target table or query needs target.url when the source is files", key="target.url"
+        )
+    return SourceConfig(url=url, table=target.table, query=target.query, timestamp=key)
+
+
+def _join_target(frame: pd.DataFrame, labels_config: SourceConfig, column: str, key: str) -> pd.DataFrame:
+    keys = frame[key]
+    with open_source(labels_config) as labels_source:
+        labels = labels_source.read_keys(key, [column], keys) if keys.notna().any() else None
+        if labels is None:
+            labels = pd.DataFrame({key: pd.Series(dtype=keys.dtype), column: pd.Series(dtype=float)})
+    # a label corrected later is written again: the last row of a key wins
+    labels = labels.drop_duplicates(subset=[key], keep="last")
+    labels[key] = _align_keys(labels[key], keys)
+    logger.debug("joined %d label(s) onto %d row(s)", len(labels), len(frame))
+    base = frame.drop(columns=[column]) if column in frame.columns and column != key else frame
+    return base.merge(labels, on=key, how="left", validate="many_to_one")
+
+
+def _align_keys(label_keys: pd.Series, log_keys: pd.Series) -> pd.Series:
+    """Label keys in the log's key dtype, so 7 (an int) and 7 (read as 7.0 or '7') still match."""
+    if label_keys.dtype == log_keys.dtype:
+        return label_keys
+    try:
+        return label_keys.astype(log_keys.dtype)
+    except (ValueError, TypeError):
+        return label_keys
+
+
+def check_monitor_source(monitor: MonitorConfig) -> list[str]:
+    """What ``monitor validate --connect`` reports: problems with the monitor's columns.
+
+    A source that cannot be reached at all raises SourceError.
+    """
+    problems: list[str] = []
+    with open_source(monitor.source) as source:
+        kinds = source.list_columns()
+        where = source.location
+    timestamp = monitor.source.timestamp
+    if timestamp not in kinds:
+        problems.append(f"timestamp column {timestamp!r} not found in {where}")
+    elif kinds[timestamp] != "datetime":
+        problems.append(
+            f"timestamp column {timestamp!r} of {where} holds {kinds[timestamp]} values, not times "
+            "(expected datetimes, ISO-8601 text or epoch seconds)"
+        )
+    problems.extend(_feature_problems(monitor, kinds, where))
+    target = monitor.target
+    if target is not None and target.separate:
+        key = str(target.join_on)
+        problems.extend(_missing([key], kinds, where, "target.join_on"))
+        with open_source(target_source_config(monitor)) as labels:
+            problems.extend(_missing([key, target.column], labels.list_columns(), labels.location, "target"))
+    elif target is not None:
+        problems.extend(_missing([target.column], kinds, where, "target.column"))
+    return problems
+
+
+def _feature_problems(monitor: MonitorConfig, kinds: dict[str, ColumnKind], where: str) -> list[str]:
+    problems: list[str] = []
+    if monitor.features is not None:
+        problems.extend(_missing(monitor.features.all, kinds, where, "features"))
+        for name in monitor.features.numerical:
+            if name in kinds and kinds[name] != "numerical":
+                problems.append(f"features.numerical: column {name!r} of {where} holds {kinds[name]} values")
+        for name in monitor.features.categorical:
+            if name in kinds and kinds[name] not in ("categorical", "numerical"):
+                problems.append(f"features.categorical: column {name!r} of {where} holds {kinds[name]} data")
+    if monitor.prediction is not None:
+        named = [c for c in (monitor.prediction.column, monitor.prediction.score) if c is not None]
+        problems.extend(_missing(named, kinds, where, "prediction"))
+        score = monitor.prediction.score
+        if score is not None and score in kinds and kinds[score] != "numerical":
+            problems.append(f"prediction.score: column {score!r} of {where} holds {kinds[score]} values")
+    return problems
+
+
+def _missing(names: Sequence[str], kinds: dict[str, ColumnKind], where: str, key: str) -> list[str]:
+    return [f"{key}: column {name!r} not found in {where}" for name in names if name not in kinds]

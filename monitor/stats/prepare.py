@@ -1,0 +1,95 @@
+"""Turn a column's reference and current values into the arrays the drift methods score.
+
+Like Evidently's ``get_one_column_drift``, missing values (NaN, None, NaT, pd.NA)
+and ±inf are dropped from both samples first. Numerical columns become float64
+arrays; categorical columns become int64 codes over the values of both samples,
+numbered in ascending value order so that "the smallest value" (Z-test) is code 0.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
+
+from monitor.errors import ConfigError
+from monitor.stats.methods import Kind
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def prepare_column(
+    column: str, reference: pd.Series, current: pd.Series, kind: Kind
+) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.generic]]:
+    if kind == "numerical":
+        return numerical_values(column, reference), numerical_values(column, current)
+    return categorical_codes(reference, current)
+
+
+def numerical_values(column: str, values: pd.Series) -> FloatArray:
+    """The finite values of a numerical column as float64."""
+    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
+        array: FloatArray = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    elif values.dtype == object:
+        # SQL drivers hand over DECIMAL columns as Python objects: numbers all the same
+        try:
+            array = pd.to_numeric(values, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"column {column!r} is treated as numerical but holds non-numeric values ({exc}); "
+                "list it under features.categorical"
+            ) from exc
+    else:
+        raise ConfigError(
+            f"column {column!r} is treated as numerical but has type {values.dtype}; "
+            "list it under features.categorical or leave it out"
+        )
+    return array[np.isfinite(array)]
+
+
+def categorical_codes(reference: pd.Series, current: pd.Series) -> tuple[IntArray, IntArray]:
+    """Codes of the non-missing values of both samples, numbered in ascending value order."""
+    combined = pd.concat([reference, current], ignore_index=True)
+    codes, uniques = pd.factorize(combined, use_na_sentinel=True)
+    values = np.asarray(uniques, dtype=object) if uniques.dtype == object else np.asarray(uniques)
+    # Evidently turns ±inf into NaN before dropping, in categorical columns too
+    valid = ~_infinite(values)
+    ranks = np.full(values.size + 1, -1, dtype=np.int64)  # the extra slot maps the NA code -1
+    valid_positions = np.flatnonzero(valid)
+    ranks[valid_positions[_ascending_order(values[valid_positions])]] = np.arange(
+        valid_positions.size, dtype=np.int64
+    )
+    ranked = ranks[codes]
+    reference_codes, current_codes = ranked[: len(reference)], ranked[len(reference) :]
+    return reference_codes[reference_codes >= 0], current_codes[current_codes >= 0]
+
+
+def _infinite(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    if values.dtype.kind == "f":
+        infinite: npt.NDArray[np.bool_] = np.isinf(values)
+        return infinite
+    if values.dtype == object:
+        # one check per distinct value, not per row
+        return np.fromiter(
+            (isinstance(value, float | np.floating) and math.isinf(value) for value in values),
+            dtype=bool,
+            count=values.size,
+        )
+    return np.zeros(values.size, dtype=bool)
+
+
+def _ascending_order(values: npt.NDArray[Any]) -> IntArray:
+    """Positions of ``values`` in ascending order; mixed types (``1`` and ``"a"``) that do not
+    compare are ordered by type name, then text, instead of failing as Evidently would."""
+    if values.dtype != object:
+        return np.argsort(values, kind="stable").astype(np.int64)
+    items = values.tolist()
+    try:
+        order = sorted(range(len(items)), key=items.__getitem__)
+    except TypeError:
+        order = sorted(range(len(items)), key=lambda i: (type(items[i]).__name__, str(items[i])))
+    return np.asarray(order, dtype=np.int64)
