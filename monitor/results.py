@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from monitor.errors import ConfigError, MonitorError
+from monitor.secrets import scrub
 from monitor.stats import ColumnDrift, DriftResult
 from monitor.windows import Windows
 
@@ -78,10 +80,26 @@ class MonitorResult:
     alerts: list[AlertSummary] = field(default_factory=list)
     report: Path | None = None
     error: str | None = None
+    # the exit code the failure calls for: 2 when the config is at fault (a column the
+    # source lacks), 3 when the source could not be read; not part of the JSON document
+    error_exit_code: int | None = None
 
     @property
     def firing(self) -> bool:
         return any(alert.status == "firing" for alert in self.alerts)
+
+    def fail(self, exc: MonitorError) -> None:
+        """Record why this monitor could not be checked, secrets masked.
+
+        A config problem found only when the data is read names its key path from the
+        top of the file (``monitors.NAME.features.categorical: ...``).
+        """
+        if isinstance(exc, ConfigError):
+            key = ".".join(part for part in ("monitors", self.monitor, exc.key) if part)
+            self.error = scrub(f"{key}: {exc.detail}")
+        else:
+            self.error = scrub(f"monitors.{self.monitor}: {exc}")
+        self.error_exit_code = exc.exit_code
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -21,7 +21,7 @@ from monitor.alerts.notify import notifications_for
 from monitor.alerts.rules import evaluate
 from monitor.alerts.state import Step, advance, alert_id
 from monitor.config.models import Config, MonitorConfig
-from monitor.errors import ConfigError, SourceError
+from monitor.errors import ConfigError, MonitorError
 from monitor.results import AlertSummary, MetricComparison, MonitorResult, Performance
 from monitor.secrets import scrub
 from monitor.stats.methods import Kind
@@ -80,9 +80,9 @@ class Checker:
         try:
             frames = self._read(monitor, result)
             self._compute(monitor, result, *frames)
-        except SourceError as exc:
-            result.error = scrub(str(exc))
-            log.error("monitor %s: %s", name, result.error)
+        except MonitorError as exc:  # a source down or a column missing: the other monitors still run
+            result.fail(exc)
+            log.error("check failed: %s", result.error)
             return result, None
         return result, frames
 
@@ -94,6 +94,13 @@ class Checker:
         current = sources.read_window(monitor, columns, current_window.start, current_window.end)
         reference = sources.read_window(monitor, columns, reference_window.start, reference_window.end)
         result.rows, result.reference_rows = len(current), len(reference)
+        if result.rows == 0:
+            log.warning(
+                "monitor %s: no rows in the window %s to %s",
+                result.monitor,
+                current_window.start.isoformat(),
+                current_window.end.isoformat(),
+            )
         if result.reference_rows == 0:
             log.warning("monitor %s: the reference window holds no rows", result.monitor)
         return reference, current
@@ -128,13 +135,15 @@ class Checker:
 
     def _alerts(self, monitor: MonitorConfig, result: MonitorResult, now: datetime) -> list[RuleStep]:
         states = self.store.alert_states(result.monitor) if self.store is not None else {}
-        silences = self.store.silences(now) if self.store is not None else []
+        # silences are set in wall-clock time ("for the next 2h"), whatever window --at names
+        wall_clock = datetime.now(timezone.utc)
+        silences = self.store.silences(wall_clock) if self.store is not None else []
         steps: list[RuleStep] = []
         for index, rule in enumerate(monitor.alerts):
             for outcome in evaluate(rule, result):
                 previous = states.get(alert_id(result.monitor, outcome.rule, outcome.subject))
                 silenced = any(
-                    s.matches(result.monitor, outcome.rule, outcome.subject, now) for s in silences
+                    s.matches(result.monitor, outcome.rule, outcome.subject, wall_clock) for s in silences
                 )
                 step = advance(previous, outcome, rule, result.monitor, now, silenced=silenced)
                 steps.append(RuleStep(index, step))

@@ -72,6 +72,24 @@ def event_for(step: Step, result: MonitorResult, url: str | None, status: str | 
     )
 
 
+def status_to_send(channel_type: str, step: Step) -> str | None:
+    """What this run tells a channel about one alert: ``firing``, ``resolved`` or nothing.
+
+    Alertmanager forgets a firing alert that is not re-posted and keeps one that is not
+    resolved, so it hears of every firing alert each run and of every resolution, whatever
+    ``repeat_interval`` and ``send_resolved`` say (it applies its own). Silenced: nothing.
+    """
+    if step.notify is not None:
+        return step.notify
+    if channel_type != "alertmanager" or step.silenced:
+        return None
+    if step.after.status == "firing":
+        return "firing"
+    if step.changed and step.after.status == "resolved":
+        return "resolved"
+    return None
+
+
 def notifications_for(
     config: Config, monitor: MonitorConfig, result: MonitorResult, steps: Sequence[_RuleStep]
 ) -> list[Notification]:
@@ -80,9 +98,9 @@ def notifications_for(
     for rule_step in steps:
         step = rule_step.step
         for channel in monitor.alerts[rule_step.rule_index].channels:
-            repost = config.channels[channel].type == "alertmanager" and step.after.status == "firing"
-            if step.notify is not None or repost:
-                per_channel.setdefault(channel, []).append(event_for(step, result, url))
+            status = status_to_send(config.channels[channel].type, step)
+            if status is not None:
+                per_channel.setdefault(channel, []).append(event_for(step, result, url, status))
     notifications = []
     for channel, events in per_channel.items():
         if config.channels[channel].type in GROUPING_TYPES:

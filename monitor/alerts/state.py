@@ -72,6 +72,7 @@ class Step:
     before: AlertState
     after: AlertState
     notify: Literal["firing", "resolved"] | None
+    silenced: bool = False  # a silence matched: nothing about this alert is sent this run
 
     @property
     def changed(self) -> bool:
@@ -96,8 +97,10 @@ def advance(
         severity=rule.severity,
     )
     if outcome.breaching:
-        return _breach(before, current, rule, now, silenced)
-    return _clear(before, current, rule, now, silenced)
+        step = _breach(before, current, rule, now, silenced)
+    else:
+        step = _clear(before, current, rule, now, silenced)
+    return replace(step, silenced=silenced)
 
 
 def _breach(

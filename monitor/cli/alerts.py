@@ -47,8 +47,17 @@ def _since(moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "—"
     minutes = int((now - moment).total_seconds() // 60)
-    ago = f"{minutes // 1440}d ago" if minutes >= 1440 else f"{minutes // 60}h{minutes % 60:02d}m ago"
-    return f"{moment:%Y-%m-%d %H:%M} UTC ({ago})"
+    span = abs(minutes)
+    amount = f"{span // 1440}d" if span >= 1440 else f"{span // 60}h{span % 60:02d}m"
+    # a window ending in the future (--at ahead of the clock) is "in", not "ago"
+    relative = f"{amount} ago" if minutes >= 0 else f"in {amount}"
+    return f"{moment:%Y-%m-%d %H:%M} UTC ({relative})"
+
+
+def _console() -> Console:
+    """Rich cuts tables to 80 columns when writing to a pipe: scripts and logs get full lines."""
+    console = Console()
+    return console if console.is_terminal else Console(width=250)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -60,7 +69,7 @@ def _list(args: argparse.Namespace) -> int:
     silences = store.silences(now)
     table = Table(show_edge=False)
     for name in ("monitor", "rule", "subject", "status", "since", "value", "silenced by"):
-        table.add_column(name)
+        table.add_column(name, overflow="fold")
     firing = False
     for state in sorted(store.alert_states().values(), key=lambda s: (s.monitor, s.rule, s.subject)):
         muted = [s.silence_id for s in silences if s.matches(state.monitor, state.rule, state.subject, now)]
@@ -77,7 +86,7 @@ def _list(args: argparse.Namespace) -> int:
             value,
             ", ".join(muted),
         )
-    console = Console()
+    console = _console()
     console.print(table if table.row_count else "no firing or pending alerts")
     for silence in silences:
         scope = " ".join(part for part in (silence.monitor, silence.rule, silence.subject) if part)

@@ -5,18 +5,26 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from monitor import __version__
 from monitor.cli.alerts import add_alerts_parser, run_alerts
+from monitor.cli.history import add_history_parser, run_history
+from monitor.cli.run import add_run_parser, run_daemon
 from monitor.errors import ConfigError, MonitorError
 from monitor.secrets import scrub
+
+if TYPE_CHECKING:  # the check path's modules (pandas, scipy) load only when a command needs them
+    from monitor.results import MonitorResult
 
 log = logging.getLogger("monitor")
 
 EXIT_OK, EXIT_FIRING, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--connect", action="store_true", help="also read the sources")
 
     add_alerts_parser(commands)
+    add_history_parser(commands)
+    add_run_parser(commands)
 
     demo = commands.add_parser("demo", help="a synthetic prediction log, a config, a check and a report")
     demo.add_argument("--dir", default="monitor-demo")
@@ -77,9 +87,9 @@ def _run_validate(args: argparse.Namespace) -> int:
         from monitor.sources import check_monitor_source
 
         for name, monitor in config.monitors.items():
-            problems += [f"monitors.{name}: {problem}" for problem in check_monitor_source(monitor)]
+            problems += [f"monitors.{name}.{problem}" for problem in check_monitor_source(monitor)]
     for problem in problems:
-        print(f"{args.config}: {problem}", file=sys.stderr)
+        print(f"monitor: error: {args.config}: {problem}", file=sys.stderr)
     if problems:
         return EXIT_USAGE
     print(f"{args.config}: OK ({len(config.monitors)} monitor(s), {len(config.channels)} channel(s))")
@@ -88,11 +98,12 @@ def _run_validate(args: argparse.Namespace) -> int:
 
 def _run_check(args: argparse.Namespace) -> int:
     from monitor.config import load_config
+
+    config = load_config(args.config)  # before the heavy imports: a config error is reported at once
+    at = parse_at(args.at)
     from monitor.runner import Checker
     from monitor.store import open_store
 
-    config = load_config(args.config)
-    at = parse_at(args.at)
     store = None if args.dry_run else open_store(config.store)
     results = Checker(config, store, dry_run=args.dry_run).run(args.monitors, at)
     if store is not None:
@@ -106,8 +117,24 @@ def _run_check(args: argparse.Namespace) -> int:
 
         from monitor.cli.render import render_results
 
-        render_results(results, Console(), dry_run=args.dry_run)
-    if any(result.error for result in results):
+        render_results(results, Console(soft_wrap=True), dry_run=args.dry_run)
+    return _check_exit_code(args.config, results)
+
+
+def _check_exit_code(config_file: str, results: Sequence[MonitorResult]) -> int:
+    """One line on stderr per monitor that could not be checked; the most serious exit code.
+
+    A config mistake found in the data (a column the source lacks) is 2, like every
+    config error; a source that cannot be read is 3; else 1 when an alert fires.
+    """
+    failed = [result for result in results if result.error]
+    for result in failed:
+        where = f"{config_file}: " if result.error_exit_code == EXIT_USAGE else ""
+        print(f"monitor: error: {where}{result.error}", file=sys.stderr)
+    codes = {result.error_exit_code for result in failed}
+    if EXIT_USAGE in codes:
+        return EXIT_USAGE
+    if codes:
         return EXIT_UNREACHABLE
     return EXIT_FIRING if any(result.firing for result in results) else EXIT_OK
 
@@ -137,6 +164,8 @@ HANDLERS: dict[str, Handler] = {
     "validate": _run_validate,
     "demo": _run_demo,
     "alerts": run_alerts,
+    "history": run_history,
+    "run": run_daemon,
 }
 
 
@@ -152,6 +181,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_UNREACHABLE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `monitor check --json | head`: the reader left. Point stdout at /dev/null so the
+        # interpreter's final flush does not fail again, and exit as a shell reports SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # a bug of ours: one line, no traceback that could hold a secret
+        log.debug("unexpected error", exc_info=True)
+        print(
+            f"monitor: error: unexpected {type(exc).__name__}: {scrub(str(exc))} "
+            "(--log-level DEBUG shows where)",
+            file=sys.stderr,
+        )
+        return EXIT_UNREACHABLE
 
 
 if __name__ == "__main__":

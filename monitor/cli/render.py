@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -22,7 +23,7 @@ def render_results(results: list[MonitorResult], console: Console, dry_run: bool
 
 def _render_one(result: MonitorResult, console: Console) -> None:
     window, reference = result.windows.current, result.windows.reference
-    console.rule(f"[bold]{result.monitor}")
+    console.rule(f"[bold]{escape(result.monitor)}")
     console.print(
         f"window    {window.start:%Y-%m-%d %H:%M} → {window.end:%Y-%m-%d %H:%M} UTC  {result.rows:,} rows\n"
         f"reference {reference.start:%Y-%m-%d %H:%M} → {reference.end:%Y-%m-%d %H:%M} UTC  "
@@ -32,17 +33,20 @@ def _render_one(result: MonitorResult, console: Console) -> None:
     if result.error:
         console.print(Text(f"error: {result.error}", style="bold red"))
         return
+    if result.rows == 0:
+        console.print("[yellow]no rows in the window: nothing to compare[/yellow]")
     if result.features_inferred:
         console.print(
             f"inferred features: numerical [{', '.join(result.numerical)}]; "
             f"categorical [{', '.join(result.categorical)}]",
             highlight=False,
+            markup=False,  # "[income, ...]" is data, not rich markup
         )
     _render_drift(result, console)
     _render_performance(result, console)
     _render_alerts(result, console)
     if result.report:
-        console.print(f"report: {result.report}", highlight=False)
+        console.print(f"report: {result.report}", highlight=False, markup=False)
 
 
 def _render_drift(result: MonitorResult, console: Console) -> None:

@@ -6,13 +6,16 @@ Every problem becomes one :class:`ConfigError` naming the file, the key path
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from monitor import secrets
 from monitor.config.models import Config
@@ -63,21 +66,67 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
 
 
 def _format_errors(error: ValidationError, file: str) -> ConfigError:
+    items = error.errors(include_url=False)
+    missing = {tuple(item["loc"]) for item in items if item["type"] == "missing"}
+    explained: set[tuple[int | str, ...]] = set()
     lines = []
-    first_key = None
-    for item in error.errors(include_url=False):
-        key = _key_path(item["loc"])
-        first_key = first_key or key
+    for item in items:
+        loc = tuple(item["loc"])
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key"
+            guess = _closest_key(loc, missing)
+            if guess is not None:
+                message += f" (did you mean {guess!r}?)"
+                explained.add((*loc[:-1], guess))
         elif item["type"] == "missing":
             message = "required key is missing"
         elif item["type"] == "literal_error":
             message = f"{message} (got {item.get('input')!r})"
-        lines.append(f"{key}: {message}" if key else message)
-    text = "\n  ".join(lines)
-    return ConfigError(text, file=file, key=None if len(lines) > 1 or not first_key else None)
+        key = _key_path(loc)
+        lines.append((loc, f"{key}: {message}" if key else message))
+    # a required key reported missing because it was misspelt is said once, as the typo
+    kept = [text for loc, text in lines if loc not in explained]
+    return ConfigError("\n  ".join(kept), file=file)
+
+
+def _closest_key(loc: tuple[int | str, ...], missing: set[tuple[int | str, ...]]) -> str | None:
+    """The key an unknown key most likely misspells: a missing sibling first, else any known key."""
+    parent, name = loc[:-1], str(loc[-1])
+    siblings = [str(other[-1]) for other in missing if other[:-1] == parent]
+    for candidates in (siblings, _known_keys(parent)):
+        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+        if close:
+            return close[0]
+    return None
+
+
+def _known_keys(parent: tuple[int | str, ...]) -> list[str]:
+    """The keys the model at ``parent`` (a key path into Config) accepts, aliases included."""
+    annotation: Any = Config
+    for part in parent:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif typing.get_origin(annotation) in (dict, list):
+            annotation = typing.get_args(annotation)[-1]  # a name or an index: the value type
+        else:
+            return []
+    annotation = _unwrap(annotation)
+    if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return []
+    return [field.alias or name for name, field in annotation.model_fields.items()]
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X | None`` -> ``X``."""
+    arguments = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(arguments) == 1:
+        return arguments[0]
+    return annotation
 
 
 def _resolve_relative(config: dict[str, Any], base: Path) -> None:

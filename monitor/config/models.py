@@ -302,10 +302,19 @@ class ServerConfig(Model):
     port: int = Field(9108, ge=0, le=65535)
 
 
+class DaemonConfig(Model):
+    """``monitor run``: how many runs at once, how long one may take, how fast a standby takes over."""
+
+    workers: int = Field(2, ge=1, le=64)
+    run_timeout: Duration = timedelta(minutes=10)
+    lease_ttl: Duration = timedelta(seconds=15)  # a standby takes over at most this long after a crash
+
+
 class Config(Model):
     store: str = "sqlite:///monitor-state.db"
     reports: ReportsConfig = ReportsConfig()
     server: ServerConfig = ServerConfig()
+    daemon: DaemonConfig = DaemonConfig()
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     monitors: dict[str, MonitorConfig]
     path: Path | None = Field(None, exclude=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from monitor.demo.data import DRIFT_START, LOG_END, write_log
 
@@ -56,7 +58,7 @@ def run_demo(directory: str) -> int:
     from monitor.runner import Checker
     from monitor.store import open_store
 
-    console = Console()
+    console = Console(soft_wrap=True)  # paths and commands stay whole for copy and paste
     folder = Path(directory).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "predictions.db"
@@ -72,14 +74,17 @@ def run_demo(directory: str) -> int:
     )
     config = load_config(config_path)
     store = open_store(config.store)
-    results = Checker(config, store).run(None, LOG_END)
+    with warnings.catch_warnings():
+        # Evidently's own pandas deprecation notices are not the user's business in a demo
+        warnings.simplefilter("ignore", FutureWarning)
+        results = Checker(config, store).run(None, LOG_END)
     render_results(results, console)
     firing = [alert for result in results for alert in result.alerts]
     if firing:
         console.print("\n[bold]would have been sent[/bold] (to the channels you attach to these rules):")
         for state in store.alert_states("fraud-scorer").values():
             if state.status == "firing":
-                console.print(f"  → [red]firing[/red] {state.summary}", highlight=False)
+                console.print(f"  → [red]firing[/red] {escape(state.summary)}", highlight=False)
     report = results[0].report
     console.print(
         f"\nconfig:  {config_path}\nlog:     {database}\nstore:   {folder / 'monitor-state.db'}\n"

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
@@ -99,8 +100,14 @@ def write_text_atomically(path: Path, text: str) -> Path:
     return path
 
 
-def prune_reports(reports_dir: Path, monitor: str, keep: int | timedelta | None, now: datetime) -> list[Path]:
-    """Delete a monitor's old reports; return what was deleted.
+def prune_reports(
+    reports_dir: Path,
+    monitor: str,
+    keep: int | timedelta | None,
+    now: datetime,
+    protected: Collection[Path] = (),
+) -> list[Path]:
+    """Delete a monitor's old reports, never one in ``protected``; return what was deleted.
 
     ``keep`` an int: the newest ``keep`` reports stay. A duration: reports whose
     window ended more than ``keep`` before ``now`` go. None: nothing is deleted.
@@ -122,8 +129,11 @@ def prune_reports(reports_dir: Path, monitor: str, keep: int | timedelta | None,
         doomed = [path for end, path in dated if end < oldest_kept]
     else:
         doomed = [path for _, path in dated[keep:]]
+    spared = {os.path.abspath(path) for path in protected}
     deleted: list[Path] = []
     for path in doomed:
+        if os.path.abspath(path) in spared:
+            continue
         try:
             path.unlink()
         except FileNotFoundError:  # pruned concurrently by another process: the goal is met

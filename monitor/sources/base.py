@@ -7,6 +7,7 @@ implementation, so opening one is cheap.
 
 from __future__ import annotations
 
+import difflib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -16,7 +17,7 @@ from typing import Any, Literal
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from monitor.config.models import SourceConfig
-from monitor.errors import SourceError
+from monitor.errors import ConfigError
 
 ColumnKind = Literal["numerical", "categorical", "datetime", "other"]
 
@@ -75,14 +76,24 @@ def unique(names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+class ColumnNotFoundError(ConfigError):
+    """The config names a column the source does not have: a config mistake (exit 2), found
+    only once the source answers. ``column`` is the name, so callers can add its key path."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
 def require_columns(wanted: Iterable[str], available: Iterable[str], where: str) -> None:
-    """Raise SourceError naming the first column of ``wanted`` that ``where`` lacks."""
+    """Raise ColumnNotFoundError naming the first column of ``wanted`` that ``where`` lacks."""
     present = set(available)
     for name in wanted:
         if name not in present:
-            hint = [c for c in present if c.lower() == name.lower()]
+            same_but_case = [c for c in sorted(present) if c.lower() == name.lower()]
+            hint = same_but_case or difflib.get_close_matches(name, sorted(present), n=1, cutoff=0.6)
             also = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise SourceError(f"column {name!r} not found in {where}{also}")
+            raise ColumnNotFoundError(name, f"column {name!r} not found in {where}{also}")
 
 
 def kind_of_dtype(dtype: Any) -> ColumnKind:

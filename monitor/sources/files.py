@@ -61,6 +61,8 @@ class FileSource(Source):
         frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         timestamp = self.config.timestamp
         frame[timestamp] = to_utc_timestamps(frame[timestamp], timestamp, self.location)
+        if _already_within(frame, timestamp, start, end):
+            return frame
         return within_window(frame, timestamp, start, end)
 
     def read_keys(self, key: str, columns: Sequence[str], keys: pd.Series) -> pd.DataFrame:
@@ -152,7 +154,9 @@ class FileSource(Source):
             table = dataset.to_table(columns=wanted, filter=row_filter)
         except (pa.ArrowException, OSError) as exc:
             raise SourceError(f"cannot read Parquet {self.location}: {exc}") from exc
-        return table.to_pandas()
+        # one block per column, each Arrow column freed once converted: no consolidating copy,
+        # so a window never sits in memory three times (Arrow, blocks, consolidated blocks)
+        return table.to_pandas(split_blocks=True, self_destruct=True)
 
     def _parquet_sample(self, dataset: ds.Dataset) -> Any:
         column = self.config.timestamp
@@ -209,6 +213,23 @@ class FileSource(Source):
             return pd.read_csv(path, **options)
         except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise SourceError(f"cannot read CSV file {path!r} (matched by {self.path!r}): {exc}") from exc
+
+
+def _already_within(frame: pd.DataFrame, column: str, start: datetime, end: datetime) -> bool:
+    """True when ``frame`` is already what ``within_window`` would return: every row in
+    [start, end), in time order, numbered from 0. The Parquet scan's filter and a log
+    written in time order usually make it so, and then filtering, sorting and
+    renumbering would only copy every column three times (most of a large read)."""
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 or frame.index.step != 1:
+        return False
+    times = frame[column]
+    if times.isna().any() or not times.is_monotonic_increasing:
+        return False
+    if times.empty:
+        return True
+    lower = pd.Timestamp(start).tz_convert("UTC") if start.tzinfo else pd.Timestamp(start, tz="UTC")
+    upper = pd.Timestamp(end).tz_convert("UTC") if end.tzinfo else pd.Timestamp(end, tz="UTC")
+    return bool(times.iloc[0] >= lower) and bool(times.iloc[-1] < upper)
 
 
 def _arrow_kind(kind: pa.DataType) -> ColumnKind:

@@ -15,7 +15,7 @@ import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.errors import ConfigError
-from monitor.sources.base import ColumnKind, unique
+from monitor.sources.base import ColumnKind, ColumnNotFoundError, unique
 from monitor.sources.registry import open_source
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,36 @@ logger = logging.getLogger(__name__)
 def read_window(
     monitor: MonitorConfig, columns: Sequence[str] | None, start: datetime, end: datetime
 ) -> pd.DataFrame:
-    """The monitor's log rows in [start, end): ``columns`` (None: all), the timestamp, the target."""
+    """The monitor's log rows in [start, end): ``columns`` (None: all), the timestamp, the target.
+
+    A column the source lacks raises ConfigError keyed by the config entry naming it
+    (``features.categorical``), as ``monitor validate --connect`` reports it.
+    """
+    try:
+        return _read_window(monitor, columns, start, end)
+    except ColumnNotFoundError as exc:
+        raise ConfigError(exc.detail, key=column_key(monitor, exc.column)) from exc
+
+
+def column_key(monitor: MonitorConfig, column: str) -> str | None:
+    """The key path (inside the monitor) of the config entry that names ``column``."""
+    named: list[tuple[str, str | None]] = [("source.timestamp", monitor.source.timestamp)]
+    if monitor.features is not None:
+        named += [("features.numerical", name) for name in monitor.features.numerical]
+        named += [("features.categorical", name) for name in monitor.features.categorical]
+    if monitor.prediction is not None:
+        named += [
+            ("prediction.column", monitor.prediction.column),
+            ("prediction.score", monitor.prediction.score),
+        ]
+    if monitor.target is not None:
+        named += [("target.column", monitor.target.column), ("target.join_on", monitor.target.join_on)]
+    return next((key for key, name in named if name == column), None)
+
+
+def _read_window(
+    monitor: MonitorConfig, columns: Sequence[str] | None, start: datetime, end: datetime
+) -> pd.DataFrame:
     target = monitor.target
     with open_source(monitor.source) as source:
         if target is None:
@@ -93,10 +122,10 @@ def check_monitor_source(monitor: MonitorConfig) -> list[str]:
         where = source.location
     timestamp = monitor.source.timestamp
     if timestamp not in kinds:
-        problems.append(f"timestamp column {timestamp!r} not found in {where}")
+        problems.append(f"source.timestamp: column {timestamp!r} not found in {where}")
     elif kinds[timestamp] != "datetime":
         problems.append(
-            f"timestamp column {timestamp!r} of {where} holds {kinds[timestamp]} values, not times "
+            f"source.timestamp: column {timestamp!r} of {where} holds {kinds[timestamp]} values, not times "
             "(expected datetimes, ISO-8601 text or epoch seconds)"
         )
     problems.extend(_feature_problems(monitor, kinds, where))
@@ -105,7 +134,9 @@ def check_monitor_source(monitor: MonitorConfig) -> list[str]:
         key = str(target.join_on)
         problems.extend(_missing([key], kinds, where, "target.join_on"))
         with open_source(target_source_config(monitor)) as labels:
-            problems.extend(_missing([key, target.column], labels.list_columns(), labels.location, "target"))
+            label_kinds = labels.list_columns()
+            problems.extend(_missing([key], label_kinds, labels.location, "target.join_on"))
+            problems.extend(_missing([target.column], label_kinds, labels.location, "target.column"))
     elif target is not None:
         problems.extend(_missing([target.column], kinds, where, "target.column"))
     return problems
@@ -114,7 +145,8 @@ def check_monitor_source(monitor: MonitorConfig) -> list[str]:
 def _feature_problems(monitor: MonitorConfig, kinds: dict[str, ColumnKind], where: str) -> list[str]:
     problems: list[str] = []
     if monitor.features is not None:
-        problems.extend(_missing(monitor.features.all, kinds, where, "features"))
+        problems.extend(_missing(monitor.features.numerical, kinds, where, "features.numerical"))
+        problems.extend(_missing(monitor.features.categorical, kinds, where, "features.categorical"))
         for name in monitor.features.numerical:
             if name in kinds and kinds[name] != "numerical":
                 problems.append(f"features.numerical: column {name!r} of {where} holds {kinds[name]} values")
@@ -122,8 +154,9 @@ def _feature_problems(monitor: MonitorConfig, kinds: dict[str, ColumnKind], wher
             if name in kinds and kinds[name] not in ("categorical", "numerical"):
                 problems.append(f"features.categorical: column {name!r} of {where} holds {kinds[name]} data")
     if monitor.prediction is not None:
-        named = [c for c in (monitor.prediction.column, monitor.prediction.score) if c is not None]
-        problems.extend(_missing(named, kinds, where, "prediction"))
+        for key, named in (("column", monitor.prediction.column), ("score", monitor.prediction.score)):
+            if named is not None:
+                problems.extend(_missing([named], kinds, where, f"prediction.{key}"))
         score = monitor.prediction.score
         if score is not None and score in kinds and kinds[score] != "numerical":
             problems.append(f"prediction.score: column {score!r} of {where} holds {kinds[score]} values")

@@ -1,14 +1,22 @@
 """Statistics of a monitoring window: drift, column kinds, performance, data quality.
 
-Vectorised numpy/scipy re-implementations of Evidently 0.7's conventions, so that
+Vectorised numpy re-implementations of Evidently 0.7's conventions, so that
 ``monitor check`` never imports Evidently (only the HTML report does).
+
+``performance_metrics`` is imported on first use: its module needs ``scipy.stats``,
+whose import alone takes most of a second, and a monitor without a target never
+computes performance.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from monitor.stats.columns import infer_column_kinds
 from monitor.stats.drift import ColumnDrift, DriftResult, column_drift, dataset_drift
 from monitor.stats.methods import METHODS, DriftMethod, auto_method
-from monitor.stats.performance import performance_metrics
 from monitor.stats.quality import missing_shares
+
+if TYPE_CHECKING:
+    from monitor.stats.performance import performance_metrics
 
 __all__ = [
     "METHODS",
@@ -22,3 +30,11 @@ __all__ = [
     "missing_shares",
     "performance_metrics",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "performance_metrics":
+        from monitor.stats.performance import performance_metrics
+
+        return performance_metrics
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,12 +2,15 @@
 
 Columns reach this module already cleaned (see ``monitor.stats.prepare``):
 
-- a numerical column is a float64 array of finite values;
+- a numerical column is a float64 array of finite values, in no particular order;
 - a categorical column is an int64 array of category codes, numbered in the
   ascending order of the original values (so code order is value order).
 
-Everything here works on whole arrays: sorting, ``np.unique``, ``np.bincount``
-and ``np.histogram`` with equal-width bins (numpy's fast path).
+Nothing here sorts a whole column unless it must: ``np.unique`` would sort a
+million values to find the four a column takes, so per-value counts start from the
+distinct values of a leading slice and count each with one vectorised comparison,
+falling back to ``np.unique`` only when the slice missed a value. Histograms use
+``np.histogram``'s equal-width fast path (one linear pass).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ IntArray = npt.NDArray[np.int64]
 HISTOGRAM_MIN_DISTINCT = 20
 # how many leading values to look at before counting a whole column's distinct values
 _DISTINCT_PREFIX = 4096
+# up to this many distinct values, counting by comparison passes beats sorting
+_FEW_VALUES = 32
 
 
 def is_categorical(values: npt.NDArray[np.generic]) -> bool:
@@ -30,21 +35,41 @@ def is_categorical(values: npt.NDArray[np.generic]) -> bool:
     return bool(np.issubdtype(values.dtype, np.integer))
 
 
+def value_counts(sample: npt.NDArray[np.generic]) -> tuple[npt.NDArray[np.generic], IntArray]:
+    """The distinct values of ``sample`` in ascending order and how often each occurs.
+
+    Exact, like ``np.unique(sample, return_counts=True)``, but linear when the values are
+    few: the distinct values of a leading slice are counted one comparison pass each, and
+    only when those passes do not account for every row is the whole sample sorted.
+    """
+    if is_categorical(sample) and sample.size:
+        code_counts = np.bincount(sample.astype(np.int64))  # codes are small non-negative integers
+        codes = np.flatnonzero(code_counts)
+        return codes, code_counts[codes].astype(np.int64)
+    candidates = np.unique(sample[:_DISTINCT_PREFIX])
+    if candidates.size <= _FEW_VALUES:
+        counts = np.fromiter(
+            (np.count_nonzero(sample == value) for value in candidates), dtype=np.int64, count=candidates.size
+        )
+        if int(counts.sum()) == sample.size:
+            return candidates, counts
+    values, all_counts = np.unique(sample, return_counts=True)
+    return values, all_counts.astype(np.int64)
+
+
 def distinct_count(*samples: npt.NDArray[np.generic], cap: int) -> int:
     """Distinct values over all ``samples``, exact up to ``cap``; ``cap + 1`` means "more than cap".
 
     The leading values of each sample are looked at first: their distinct count is a lower
-    bound, so a continuous column is settled without sorting all of it.
+    bound, so a continuous column is settled without a pass over all of it.
     """
     prefix = np.concatenate([sample[:_DISTINCT_PREFIX] for sample in samples])
     if np.unique(prefix).size > cap:
         return cap + 1
     if all(sample.size <= _DISTINCT_PREFIX for sample in samples):
         return min(int(np.unique(prefix).size), cap + 1)
-    combined = np.concatenate(samples)
-    if is_categorical(combined) and combined.size:
-        return min(int(np.count_nonzero(np.bincount(combined))), cap + 1)
-    return min(int(np.unique(combined).size), cap + 1)
+    distinct = np.unique(np.concatenate([value_counts(sample)[0] for sample in samples]))
+    return min(int(distinct.size), cap + 1)
 
 
 def category_counts(
@@ -59,12 +84,22 @@ def category_counts(
         size = int(max(reference.max(initial=-1), current.max(initial=-1))) + 1
         reference_counts = np.bincount(reference.astype(np.int64), minlength=size)
         current_counts = np.bincount(current.astype(np.int64), minlength=size)
-    else:
-        values, inverse = np.unique(np.concatenate([reference, current]), return_inverse=True)
-        reference_counts = np.bincount(inverse[: reference.size], minlength=values.size)
-        current_counts = np.bincount(inverse[reference.size :], minlength=values.size)
-    present = (reference_counts + current_counts) > 0
-    return reference_counts[present].astype(np.int64), current_counts[present].astype(np.int64)
+        present = (reference_counts + current_counts) > 0
+        return reference_counts[present].astype(np.int64), current_counts[present].astype(np.int64)
+    reference_values, reference_runs = value_counts(reference)
+    current_values, current_runs = value_counts(current)
+    values = np.union1d(reference_values, current_values)
+    reference_counts = np.zeros(values.size, dtype=np.int64)
+    current_counts = np.zeros(values.size, dtype=np.int64)
+    reference_counts[np.searchsorted(values, reference_values)] = reference_runs
+    current_counts[np.searchsorted(values, current_values)] = current_runs
+    return reference_counts, current_counts
+
+
+def sturges_edges(reference: FloatArray, current: FloatArray) -> FloatArray:
+    """``np.histogram_bin_edges`` of both samples together with Sturges' rule, as Evidently bins."""
+    edges: FloatArray = np.histogram_bin_edges(np.concatenate([reference, current]), bins="sturges")
+    return edges
 
 
 def histogram_counts(
@@ -73,7 +108,8 @@ def histogram_counts(
     """Counts per bin of equal-width ``edges`` (from ``np.histogram_bin_edges``).
 
     Passing the bin count and range instead of the edges takes numpy's equal-width fast
-    path, which assigns values to exactly the same bins as the explicit edges.
+    path, which assigns values to exactly the same bins as the explicit edges (numpy
+    corrects its computed bin against the edges), in one pass rather than a sort.
     """
     bins = edges.size - 1
     value_range = (float(edges[0]), float(edges[-1]))
@@ -94,10 +130,10 @@ def binned_shares(
     if not is_categorical(reference) and distinct_count(reference, cap=HISTOGRAM_MIN_DISTINCT) > (
         HISTOGRAM_MIN_DISTINCT
     ):
-        edges = np.histogram_bin_edges(np.concatenate([reference, current]), bins="sturges")
-        reference_counts, current_counts = histogram_counts(
-            reference.astype(np.float64), current.astype(np.float64), edges
-        )
+        reference_floats = reference.astype(np.float64, copy=False)
+        current_floats = current.astype(np.float64, copy=False)
+        edges = sturges_edges(reference_floats, current_floats)
+        reference_counts, current_counts = histogram_counts(reference_floats, current_floats, edges)
     else:
         reference_counts, current_counts = category_counts(reference, current)
     reference_shares = reference_counts / reference.size

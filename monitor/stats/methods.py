@@ -5,6 +5,10 @@ Each method takes a reference and a current sample already cleaned by
 categorical columns as int64 category codes in ascending value order (see
 ``monitor.stats.binning``). Which way a score drifts follows Evidently: KS at
 p <= threshold, chi-square and Z at p < threshold, distances at score >= threshold.
+
+scipy is imported inside the methods that need it (KS, chi-square, Z, KL): importing
+``scipy.stats`` costs most of a second, more than scoring a million rows, and the
+default methods (Wasserstein, Jensen-Shannon) are computed here in numpy.
 """
 
 from __future__ import annotations
@@ -14,8 +18,6 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
-from scipy.spatial import distance
 
 from monitor.stats.binning import (
     binned_shares,
@@ -23,7 +25,9 @@ from monitor.stats.binning import (
     distinct_count,
     histogram_counts,
     is_categorical,
+    value_counts,
 )
+from monitor.stats.wasserstein import wasserstein_distance
 
 Kind = Literal["numerical", "categorical"]
 Sample = npt.NDArray[np.generic]
@@ -67,6 +71,8 @@ class KolmogorovSmirnov(PValueMethod):
     allowed_kinds = ("numerical",)
 
     def score(self, reference: Sample, current: Sample) -> float:
+        from scipy import stats
+
         return float(stats.ks_2samp(reference, current).pvalue)
 
     def drifted(self, score: float, threshold: float) -> bool:
@@ -80,27 +86,9 @@ class WassersteinNormed(DriftMethod):
     allowed_kinds = ("numerical",)
 
     def score(self, reference: Sample, current: Sample) -> float:
-        reference_values = reference.astype(np.float64)
+        reference_values = reference.astype(np.float64, copy=False)
         norm = max(float(np.std(reference_values)), WASSERSTEIN_MIN_NORM)
-        return wasserstein_distance(reference_values, current.astype(np.float64)) / norm
-
-
-def wasserstein_distance(reference: npt.NDArray[np.float64], current: npt.NDArray[np.float64]) -> float:
-    """The area between the two empirical CDFs, from one merge of the sorted samples.
-
-    A stable argsort of the two sorted samples laid end to end is a linear merge; the
-    running count of reference values along it gives both CDFs at every breakpoint.
-    Ties contribute nothing (their gap is zero), so no special handling is needed.
-    """
-    reference_size, current_size = reference.size, current.size
-    merged = np.concatenate([np.sort(reference), np.sort(current)])
-    order = np.argsort(merged, kind="stable")
-    merged = merged[order]
-    reference_below = np.cumsum(order < reference_size)[:-1]
-    current_below = np.arange(1, merged.size, dtype=np.int64) - reference_below
-    # |F_ref - F_cur| scaled by both sizes stays in exact integer arithmetic
-    cdf_gaps = np.abs(reference_below * current_size - current_below * reference_size)
-    return float(np.dot(cdf_gaps, np.diff(merged))) / (reference_size * current_size)
+        return wasserstein_distance(reference_values, current.astype(np.float64, copy=False)) / norm
 
 
 class PopulationStabilityIndex(DriftMethod):
@@ -117,13 +105,30 @@ class JensenShannon(DriftMethod):
 
     def score(self, reference: Sample, current: Sample) -> float:
         reference_shares, current_shares = binned_shares(reference, current, fill_zeroes=False)
-        return float(distance.jensenshannon(reference_shares, current_shares))
+        return jensen_shannon_distance(reference_shares, current_shares)
+
+
+def jensen_shannon_distance(p: npt.NDArray[np.float64], q: npt.NDArray[np.float64]) -> float:
+    """``scipy.spatial.distance.jensenshannon(p, q)`` (natural log) in numpy, the same steps
+    in the same order; ``scipy.special.rel_entr`` is x*log(x/y), 0 where x is 0."""
+    p = p / np.sum(p)
+    q = q / np.sum(q)
+    middle = (p + q) / 2.0
+
+    def relative_entropy(x: npt.NDArray[np.float64]) -> float:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(x > 0, x * np.log(x / middle), 0.0)
+        return float(np.sum(terms))
+
+    return math.sqrt((relative_entropy(p) + relative_entropy(q)) / 2.0)
 
 
 class KullbackLeibler(DriftMethod):
     name = "kl_div"
 
     def score(self, reference: Sample, current: Sample) -> float:
+        from scipy import stats
+
         reference_shares, current_shares = binned_shares(reference, current, fill_zeroes=True)
         return float(stats.entropy(reference_shares, current_shares))
 
@@ -135,6 +140,8 @@ class ChiSquare(PValueMethod):
     allowed_kinds = ("categorical",)
 
     def score(self, reference: Sample, current: Sample) -> float:
+        from scipy import stats
+
         reference_counts, current_counts = category_counts(reference, current)
         expected = reference_counts * (current.size / reference.size)
         # a value unseen in the reference expects 0: scipy gives an infinite statistic, p = 0
@@ -168,6 +175,8 @@ class ZTest(PValueMethod):
         z = (reference_share - current_share) / math.sqrt(
             pooled * (1 - pooled) * (1.0 / reference_size + 1.0 / current_size)
         )
+        from scipy import stats
+
         # 1 - cdf rather than sf: the same rounding as Evidently
         return float(2 * (1 - stats.norm.cdf(abs(z))))
 
@@ -182,14 +191,17 @@ class Hellinger(DriftMethod):
                 np.sum(np.sqrt((reference_counts / reference.size) * (current_counts / current.size)))
             )
         else:
-            overlap = _histogram_overlap(reference.astype(np.float64), current.astype(np.float64))
+            overlap = _histogram_overlap(
+                reference.astype(np.float64, copy=False), current.astype(np.float64, copy=False)
+            )
         return math.sqrt(1 - min(max(overlap, 0.0), 1.0))
 
 
 def _histogram_overlap(reference: npt.NDArray[np.float64], current: npt.NDArray[np.float64]) -> float:
     """Bhattacharyya coefficient of density histograms whose Sturges bins are computed, as
     in Evidently, over the distinct values of both samples (not over the samples)."""
-    edges = np.histogram_bin_edges(np.unique(np.concatenate([reference, current])), bins="sturges")
+    distinct = np.union1d(value_counts(reference)[0], value_counts(current)[0])
+    edges = np.histogram_bin_edges(distinct, bins="sturges")
     reference_counts, current_counts = histogram_counts(reference, current, edges)
     widths = np.diff(edges)
     reference_density = reference_counts / widths / reference_counts.sum()

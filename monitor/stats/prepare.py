@@ -2,7 +2,7 @@
 
 Like Evidently's ``get_one_column_drift``, missing values (NaN, None, NaT, pd.NA)
 and ±inf are dropped from both samples first. Numerical columns become float64
-arrays; categorical columns become int64 codes over the values of both samples,
+arrays (possibly views of the frame: methods must not modify them); categorical columns become int64 codes over the values of both samples,
 numbered in ascending value order so that "the smallest value" (Z-test) is code 0.
 """
 
@@ -31,9 +31,16 @@ def prepare_column(
 
 
 def numerical_values(column: str, values: pd.Series) -> FloatArray:
-    """The finite values of a numerical column as float64."""
-    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
-        array: FloatArray = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    """The finite values of a numerical column as float64.
+
+    A float64 column without NaN or ±inf comes back as a view of the frame's own data,
+    not a copy (a million-row window would otherwise be copied twice per column): the
+    drift methods only read their samples.
+    """
+    if values.dtype == np.float64:
+        array: FloatArray = values.to_numpy(dtype=np.float64, copy=False)
+    elif pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
+        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
     elif values.dtype == object:
         # SQL drivers hand over DECIMAL columns as Python objects: numbers all the same
         try:
@@ -48,7 +55,11 @@ def numerical_values(column: str, values: pd.Series) -> FloatArray:
             f"column {column!r} is treated as numerical but has type {values.dtype}; "
             "list it under features.categorical or leave it out"
         )
-    return array[np.isfinite(array)]
+    finite = np.isfinite(array)
+    if finite.all():
+        return array
+    kept: FloatArray = array[finite]
+    return kept
 
 
 def categorical_codes(reference: pd.Series, current: pd.Series) -> tuple[IntArray, IntArray]:

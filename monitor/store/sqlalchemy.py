@@ -16,20 +16,21 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.alerts.events import AlertEvent, Notification
+from monitor.alerts.events import Notification
 from monitor.alerts.state import AlertState, Step
 from monitor.errors import StoreError
 from monitor.secrets import mask_database_url
 from monitor.store import schema
-from monitor.store.records import MetricValue, OutboxItem, RunRecord, Silence
+from monitor.store.outbox import OutboxStore, outbox_row
+from monitor.store.records import MetricValue, RunRecord, Silence
 
 log = logging.getLogger(__name__)
 
 
-class SQLAlchemyStore:
+class SQLAlchemyStore(OutboxStore):
     """Run history, metric history, alert states, outbox and silences in one SQL database."""
 
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
@@ -83,7 +84,7 @@ class SQLAlchemyStore:
             for step in steps:
                 self._save_step(connection, run, step)
             for notification in notifications:
-                connection.execute(insert(schema.outbox).values(**_outbox_row(notification, run.finished_at)))
+                connection.execute(insert(schema.outbox).values(**outbox_row(notification, run.finished_at)))
 
     def _save_step(self, connection: Connection, run: RunRecord, step: Step) -> None:
         row = {**asdict(step.after), "updated_at": run.finished_at}
@@ -167,64 +168,6 @@ class SQLAlchemyStore:
         with self._begin() as connection:
             return [Silence(**row._mapping) for row in connection.execute(query)]
 
-    # -- outbox ---------------------------------------------------------------------------------
-
-    def due_notifications(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
-        table = schema.outbox
-        query = (
-            select(table)
-            .where(table.c.status == "pending", table.c.next_attempt_at <= now)
-            .order_by(table.c.created_at)
-            .limit(limit)
-        )
-        with self._begin() as connection:
-            return [_outbox_item(row._mapping) for row in connection.execute(query)]
-
-    def next_due_at(self) -> datetime | None:
-        table = schema.outbox
-        query = select(table.c.next_attempt_at).where(table.c.status == "pending")
-        with self._begin() as connection:
-            return connection.execute(query.order_by(table.c.next_attempt_at).limit(1)).scalar()
-
-    def failed_counts(self) -> dict[str, int]:
-        """Notifications given up on, per channel (for monitor_notifications_failed_total)."""
-        table = schema.outbox
-        query = (
-            select(table.c.channel, func.count()).where(table.c.status == "failed").group_by(table.c.channel)
-        )
-        with self._begin() as connection:
-            return {str(row[0]): int(row[1]) for row in connection.execute(query)}
-
-    def pending_count(self) -> int:
-        table = schema.outbox
-        with self._begin() as connection:
-            return len(
-                connection.execute(select(table.c.delivery_id).where(table.c.status == "pending")).all()
-            )
-
-    def mark_attempt(
-        self,
-        delivery_id: str,
-        *,
-        status: str,
-        attempted_at: datetime,
-        next_attempt_at: datetime | None = None,
-        last_status: int | None = None,
-        last_error: str | None = None,
-    ) -> None:
-        table = schema.outbox
-        values: dict[str, Any] = {
-            "status": status,
-            "attempts": table.c.attempts + 1,
-            "last_attempt_at": attempted_at,
-            "last_status": last_status,
-            "last_error": last_error,
-        }
-        if next_attempt_at is not None:
-            values["next_attempt_at"] = next_attempt_at
-        with self._begin() as connection:
-            connection.execute(update(table).where(table.c.delivery_id == delivery_id).values(**values))
-
 
 def new_id() -> str:
     return uuid.uuid4().hex
@@ -240,32 +183,3 @@ def _run_record(row: Any) -> RunRecord:
     values = dict(row)
     values["result"] = json.loads(values["result"])
     return RunRecord(**values)
-
-
-def _outbox_row(notification: Notification, now: datetime) -> dict[str, Any]:
-    return {
-        "delivery_id": notification.delivery_id,
-        "channel": notification.channel,
-        "monitor": notification.monitor,
-        "created_at": now,
-        "payload": json.dumps([event.to_dict() for event in notification.events]),
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-    }
-
-
-def _outbox_item(row: Any) -> OutboxItem:
-    events = tuple(AlertEvent.from_dict(event) for event in json.loads(row["payload"]))
-    notification = Notification(
-        delivery_id=row["delivery_id"], channel=row["channel"], monitor=row["monitor"], events=events
-    )
-    return OutboxItem(
-        notification=notification,
-        status=row["status"],
-        attempts=row["attempts"],
-        created_at=row["created_at"],
-        next_attempt_at=row["next_attempt_at"],
-        last_status=row["last_status"],
-        last_error=row["last_error"],
-    )

@@ -135,3 +135,36 @@ def test_performance_metric_must_fit_task():
 def test_missing_file():
     with pytest.raises(ConfigError, match="not found"):
         load_config("/nonexistent/monitor.yaml")
+
+
+@pytest.mark.parametrize(
+    ("patch", "expected"),
+    [
+        (("window: 7d", "windw: 7d"), "monitors.m1.windw: unknown key (did you mean 'window'?)"),
+        (
+            ("previous: 30d", "previus: 30d"),
+            "monitors.m1.reference.previus: unknown key (did you mean 'previous'?)",
+        ),
+        (
+            ("window: 7d", "window: 7d\n    drift: {treshold: 0.2}"),
+            "monitors.m1.drift.treshold: unknown key (did",
+        ),
+        (
+            ("window: 7d", "window: 7d\n    alerts: [{rule: no_data, chanels: []}]"),
+            "alerts.0.chanels: unknown key",
+        ),
+    ],
+)
+def test_misspelt_key_is_named_once_with_a_suggestion(patch, expected):
+    with pytest.raises(ConfigError) as info:
+        parse_config(MINIMAL.replace(*patch), file="cfg.yaml")
+    message = str(info.value)
+    assert expected in message
+    assert "required key is missing" not in message  # the typo explains it: one line, not two
+    assert "\n" not in message
+
+
+def test_unrelated_unknown_key_gets_no_suggestion():
+    with pytest.raises(ConfigError) as info:
+        parse_config(MINIMAL + "    colour: red\n", file="cfg.yaml")
+    assert str(info.value) == "cfg.yaml: monitors.m1.colour: unknown key"

@@ -54,3 +54,16 @@ def walk(node: Any) -> Iterator[dict[str, Any]]:
     elif isinstance(node, list):
         for value in node:
             yield from walk(value)
+
+
+def write_sqlite_log(path: Any, *, rows: int = 6000) -> None:
+    """A SQLite prediction log: reference rows from 2026-01-01, drifted rows from 2026-03-01."""
+    import sqlite3
+
+    reference = prediction_log(rows, start="2026-01-01", amount_shift=0.0, seed=1)
+    current = prediction_log(rows, start="2026-03-01", amount_shift=1.0, seed=2)
+    frame = pd.concat([reference, current], ignore_index=True)
+    frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    with sqlite3.connect(path) as connection:
+        frame.to_sql("predictions", connection, if_exists="replace", index=False)
+    connection.close()

@@ -130,7 +130,8 @@ def _report_frame(rows: int, rng: np.random.Generator, shifted: bool) -> pd.Data
     )
 
 
-@pytest.mark.parametrize(("reference_rows", "current_rows"), [(800, 600), (3000, 1500)])
+# the largest size scores its columns on several threads, on the linear paths of binning.py
+@pytest.mark.parametrize(("reference_rows", "current_rows"), [(800, 600), (3000, 1500), (40_000, 25_000)])
 def test_auto_scores_and_share_match_evidently_report(
     evidently: Any, reference_rows: int, current_rows: int
 ) -> None:

@@ -1,0 +1,6 @@
+"""``monitor run``, the daemon (contract §5): schedules, HTTP endpoints, signals, the lease."""
+
+from monitor.daemon.metrics import EXPORTED_METRICS
+from monitor.daemon.service import Daemon
+
+__all__ = ["EXPORTED_METRICS", "Daemon"]

@@ -1,0 +1,174 @@
+"""The daemon's Prometheus metrics, rendered at scrape time from :class:`DaemonState`.
+
+A collector that reads a snapshot (rather than gauges set run by run) means a
+column that disappears, a monitor removed by a reload or a resolved alert never
+leaves a stale series behind. The registry is dedicated: no process or Python
+collectors of the library's default registry, only what ``EXPORTED_METRICS`` lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from monitor.daemon.state import DaemonState, MonitorStatus
+
+# Every series name /metrics exposes (counters with their ``_total``): dashboards and alert rules
+# may rely on exactly these.
+EXPORTED_METRICS: tuple[str, ...] = (
+    "monitor_drift_score",
+    "monitor_column_drifted",
+    "monitor_prediction_drift_score",
+    "monitor_dataset_drift_share",
+    "monitor_dataset_drift",
+    "monitor_performance",
+    "monitor_performance_reference",
+    "monitor_missing_share",
+    "monitor_rows",
+    "monitor_alert_firing",
+    "monitor_last_run_timestamp_seconds",
+    "monitor_last_success_timestamp_seconds",
+    "monitor_next_run_timestamp_seconds",
+    "monitor_run_duration_seconds",
+    "monitor_run_running",
+    "monitor_runs_total",
+    "monitor_run_failures_total",
+    "monitor_runs_skipped_total",
+    "monitor_notifications_failed_total",
+    "monitor_notifications_pending",
+    "monitor_daemon_active",
+    "monitor_store_up",
+)
+
+
+def _gauge(name: str, documentation: str, labels: list[str]) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, documentation, labels=labels)
+
+
+class DaemonCollector(Collector):
+    def __init__(self, state: DaemonState) -> None:
+        self.state = state
+
+    def collect(self) -> Iterator[Metric]:
+        monitors = self.state.monitors()
+        yield from self._results(monitors)
+        yield from self._runs(monitors)
+        yield from self._daemon()
+
+    def _results(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
+        """The numbers of each monitor's last successful run."""
+        drift = _gauge(
+            "monitor_drift_score", "Drift score of a column (last run)", ["monitor", "column", "method"]
+        )
+        drifted = _gauge(
+            "monitor_column_drifted", "1 when the column drifted (last run)", ["monitor", "column"]
+        )
+        prediction = _gauge(
+            "monitor_prediction_drift_score", "Drift score of the prediction", ["monitor", "column", "method"]
+        )
+        share = _gauge("monitor_dataset_drift_share", "Share of drifted columns (last run)", ["monitor"])
+        dataset = _gauge("monitor_dataset_drift", "1 when the dataset drifted (last run)", ["monitor"])
+        performance = _gauge(
+            "monitor_performance", "Performance metric, current window", ["monitor", "metric"]
+        )
+        reference = _gauge(
+            "monitor_performance_reference", "Performance metric, reference window", ["monitor", "metric"]
+        )
+        missing = _gauge(
+            "monitor_missing_share", "Share of missing values, current window", ["monitor", "column"]
+        )
+        rows = _gauge("monitor_rows", "Rows read (window: current | reference)", ["monitor", "window"])
+        firing = _gauge("monitor_alert_firing", "1 while the alert is firing", ["monitor", "rule", "subject"])
+        for name, status in monitors.items():
+            for alert in status.alerts:
+                firing.add_metric([name, alert.rule, alert.subject], 1.0 if alert.status == "firing" else 0.0)
+            result = status.result
+            if result is None:
+                continue
+            rows.add_metric([name, "current"], float(result.rows))
+            rows.add_metric([name, "reference"], float(result.reference_rows))
+            if result.drift is not None:
+                share.add_metric([name], result.drift.share)
+                dataset.add_metric([name], float(result.drift.dataset_drift))
+                for column in result.drift.columns:
+                    if column.score is not None:
+                        drift.add_metric([name, column.column, column.method], column.score)
+                    drifted.add_metric([name, column.column], float(column.drifted))
+            column_drift = result.prediction_drift
+            if column_drift is not None and column_drift.score is not None:
+                prediction.add_metric([name, column_drift.column, column_drift.method], column_drift.score)
+            if result.performance is not None:
+                for metric in result.performance.metrics:
+                    if metric.current is not None:
+                        performance.add_metric([name, metric.metric], metric.current)
+                    if metric.reference is not None:
+                        reference.add_metric([name, metric.metric], metric.reference)
+            for column_name, missing_share in result.missing.items():
+                missing.add_metric([name, column_name], missing_share)
+        yield from (drift, drifted, prediction, share, dataset, performance, reference, missing, rows, firing)
+
+    def _runs(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
+        last_run = _gauge(
+            "monitor_last_run_timestamp_seconds", "When the last run ended (Unix time)", ["monitor"]
+        )
+        last_success = _gauge(
+            "monitor_last_success_timestamp_seconds", "When the last successful run ended", ["monitor"]
+        )
+        next_run = _gauge("monitor_next_run_timestamp_seconds", "When the next run is due", ["monitor"])
+        duration = _gauge("monitor_run_duration_seconds", "How long the last run took", ["monitor"])
+        running = _gauge("monitor_run_running", "1 while a run is going", ["monitor"])
+        runs = CounterMetricFamily(
+            "monitor_runs_total",
+            "Runs ended since start (status: ok | alert | error | timeout)",
+            labels=["monitor", "status"],
+        )
+        failures = CounterMetricFamily(
+            "monitor_run_failures_total", "Runs that failed (source, store, timeout)", labels=["monitor"]
+        )
+        skipped = CounterMetricFamily(
+            "monitor_runs_skipped_total", "Runs skipped: the previous run was still going", labels=["monitor"]
+        )
+        for name, status in monitors.items():
+            if status.last_run_at is not None:
+                last_run.add_metric([name], status.last_run_at.timestamp())
+            if status.last_success_at is not None:
+                last_success.add_metric([name], status.last_success_at.timestamp())
+            upcoming = self.state.next_run(name) if self.state.role == "active" else None
+            if upcoming is not None:
+                next_run.add_metric([name], upcoming.timestamp())
+            if status.last_duration is not None:
+                duration.add_metric([name], status.last_duration)
+            running.add_metric([name], float(status.running))
+            for run_status in ("ok", "alert", "error", "timeout"):
+                runs.add_metric([name, run_status], float(status.runs.get(run_status, 0)))
+            failures.add_metric([name], float(status.failures))
+            skipped.add_metric([name], float(status.skipped))
+        yield from (last_run, last_success, next_run, duration, running, runs, failures, skipped)
+
+    def _daemon(self) -> Iterator[Metric]:
+        failed = CounterMetricFamily(
+            "monitor_notifications_failed_total", "Notifications given up on", labels=["channel"]
+        )
+        for channel, count in sorted(self.state.notifications_failed.items()):
+            failed.add_metric([channel], float(count))
+        pending = _gauge("monitor_notifications_pending", "Notifications waiting in the outbox", [])
+        if self.state.notifications_pending is not None:
+            pending.add_metric([], float(self.state.notifications_pending))
+        active = _gauge("monitor_daemon_active", "1 when this daemon holds the lease and runs monitors", [])
+        active.add_metric([], float(self.state.role == "active"))
+        store_up = _gauge("monitor_store_up", "1 when the store answered its last probe", [])
+        store_up.add_metric([], float(self.state.store_error is None))
+        yield from (failed, pending, active, store_up)
+
+
+def make_registry(state: DaemonState) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(DaemonCollector(state))
+    return registry
+
+
+def render(registry: CollectorRegistry) -> bytes:
+    return generate_latest(registry)

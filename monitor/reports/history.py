@@ -1,0 +1,151 @@
+"""A monitor's run history as the index pages and ``monitor history`` show it.
+
+The store keeps each run's full JSON result (contract section 3); this module
+turns stored runs, and the run being checked right now (written to the store
+only after its report), into ``RunSummary`` rows: time, window, rows, status,
+drifted columns and the main performance metric against its reference.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from monitor.config.models import Config, MonitorConfig
+from monitor.reports.index import RunSummary
+from monitor.reports.paths import report_path
+from monitor.results import MonitorResult
+from monitor.store.records import RunRecord
+
+logger = logging.getLogger(__name__)
+
+# The metric a chart follows when no performance_drop rule names one: the most telling first.
+CLASSIFICATION_PREFERENCE = ("roc_auc", "f1", "accuracy", "precision", "recall", "log_loss")
+REGRESSION_PREFERENCE = ("rmse", "mae", "r2", "mape")
+PENDING_RUN_ID = "pending"
+
+
+def metric_preference(monitor: MonitorConfig | None) -> tuple[str, ...]:
+    """Performance metrics in the order the history prefers them: the alerted-on metric first."""
+    task = monitor.prediction.task if monitor is not None and monitor.prediction is not None else None
+    defaults: tuple[str, ...] = CLASSIFICATION_PREFERENCE + REGRESSION_PREFERENCE
+    if task is not None:
+        defaults = REGRESSION_PREFERENCE if task == "regression" else CLASSIFICATION_PREFERENCE
+    ruled = [r.metric for r in monitor.alerts if r.metric] if monitor is not None else []
+    return tuple(dict.fromkeys([*ruled, *defaults]))
+
+
+def _main_metric(
+    performance: Mapping[str, Any] | None, preference: Iterable[str]
+) -> tuple[str | None, float | None, float | None]:
+    """(name, current, reference) of the first preferred metric the run measured."""
+    if not performance:
+        return None, None, None
+    measured = {m.get("metric"): m for m in performance.get("metrics") or [] if isinstance(m, Mapping)}
+    for name in [*preference, *measured]:
+        metric = measured.get(name)
+        if metric is not None and metric.get("current") is not None:
+            return str(name), _float(metric.get("current")), _float(metric.get("reference"))
+    return None, None, None
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _drifted_columns(drift: Mapping[str, Any] | None) -> list[str]:
+    if not drift:
+        return []
+    return [str(c["column"]) for c in drift.get("columns") or [] if c.get("drifted")]
+
+
+def _report_file(reports_dir: Path, monitor: str, stored: str | None, window_end: datetime) -> Path | None:
+    """The run's own report, else one written (again) for its window with ``monitor report``.
+
+    A stored path that no longer exists (pruned, or the directory moved) is kept when no
+    replacement exists, so the index can say the report was deleted.
+    """
+    if stored and Path(stored).is_file():
+        return Path(stored)
+    on_demand = report_path(reports_dir, monitor, window_end)
+    if on_demand.is_file():
+        return on_demand
+    return Path(stored) if stored else None
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; the store writes UTC.
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def summary_from_record(record: RunRecord, preference: Iterable[str], reports_dir: Path) -> RunSummary:
+    result = record.result or {}
+    metric, current, reference = _main_metric(result.get("performance"), preference)
+    window_end = _utc(record.window_end)
+    return RunSummary(
+        run_id=record.run_id,
+        monitor=record.monitor,
+        at=_utc(record.started_at),
+        window_start=_utc(record.window_start),
+        window_end=window_end,
+        rows=record.rows,
+        reference_rows=record.reference_rows or 0,
+        status=record.status,
+        drift_share=record.drift_share,
+        drifted_columns=_drifted_columns(result.get("drift")),
+        metric=metric,
+        metric_current=current,
+        metric_reference=reference,
+        report_path=_report_file(reports_dir, record.monitor, record.report_path, window_end),
+        error=record.error,
+    )
+
+
+def summary_from_result(
+    result: MonitorResult, preference: Iterable[str], reports_dir: Path, at: datetime | None = None
+) -> RunSummary:
+    """The run in progress (not in the store yet), as the store will hold it."""
+    data = result.to_dict()
+    metric, current, reference = _main_metric(data.get("performance"), preference)
+    window = result.windows.current
+    return RunSummary(
+        run_id=PENDING_RUN_ID,
+        monitor=result.monitor,
+        at=_utc(at or datetime.now(timezone.utc)),
+        window_start=_utc(window.start),
+        window_end=_utc(window.end),
+        rows=result.rows,
+        reference_rows=result.reference_rows,
+        status="error" if result.error else ("alert" if result.firing else "ok"),
+        drift_share=result.drift.share if result.drift else None,
+        drifted_columns=_drifted_columns(data.get("drift")),
+        metric=metric,
+        metric_current=current,
+        metric_reference=reference,
+        report_path=_report_file(reports_dir, result.monitor, data.get("report"), window.end),
+        error=result.error,
+    )
+
+
+def monitor_history(config: Config, store: Any, name: str, last: int) -> list[RunSummary]:
+    """The newest ``last`` runs of monitor ``name``, newest first."""
+    preference = metric_preference(config.monitors.get(name))
+    records: list[RunRecord] = store.runs(name, last=last)
+    return [summary_from_record(record, preference, config.reports.dir) for record in records]
+
+
+def all_history(
+    config: Config, store: Any, last: int, pending: MonitorResult | None = None
+) -> dict[str, list[RunSummary]]:
+    """Every configured monitor's runs (plus ``pending``, the run being recorded), newest first."""
+    runs_by_monitor: dict[str, list[RunSummary]] = {}
+    for name in config.monitors:
+        runs = monitor_history(config, store, name, last) if store is not None else []
+        if pending is not None and pending.monitor == name:
+            preference = metric_preference(config.monitors[name])
+            runs.insert(0, summary_from_result(pending, preference, config.reports.dir))
+        runs_by_monitor[name] = runs
+    return runs_by_monitor

@@ -1,0 +1,126 @@
+"""``monitor check`` through the real command: -m, --at, --json, the table, exit codes, a failing
+source among healthy ones, and features inferred the way Evidently infers them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from credit_log import CONFIG, make_credit_log, run_monitor, write_credit_db
+
+AFTER_DRIFT = "2026-03-08T00:00:00Z"
+BEFORE_DRIFT = "2026-02-15"
+
+INFERRED = """
+  inferred:
+    source: {url: "sqlite:///credit.db", table: applications, timestamp: applied_at}
+    prediction: {column: default_pred, score: default_score}
+    target: {column: defaulted, table: outcomes, join_on: application_id}
+    reference: {previous: 14d}
+    window: 7d
+  broken:
+    source: {url: "sqlite:///archive/credit.db", table: applications, timestamp: applied_at}
+    reference: {previous: 14d}
+    window: 7d
+"""
+
+
+@pytest.fixture(scope="module")
+def credit_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("credit-check")
+    write_credit_db(folder / "credit.db", make_credit_log(6000))
+    (folder / "monitor.yaml").write_text(CONFIG + INFERRED)
+    return folder
+
+
+def _check(folder: Path, *args: str) -> tuple[int, str, str]:
+    result = run_monitor("check", "-c", str(folder / "monitor.yaml"), *args)
+    assert "Traceback" not in result.stderr
+    return result.returncode, result.stdout, result.stderr
+
+
+def _by_name(stdout: str) -> dict[str, dict[str, Any]]:
+    return {monitor["monitor"]: monitor for monitor in json.loads(stdout)["monitors"]}
+
+
+def test_failing_source_reports_its_error_and_the_others_still_run(credit_dir: Path) -> None:
+    code, stdout, stderr = _check(credit_dir, "--json", "--dry-run", "--at", AFTER_DRIFT)
+    monitors = _by_name(stdout)
+    assert list(monitors) == ["credit-default", "inferred", "broken"]
+    assert code == 3  # a source could not be reached
+    assert "archive/credit.db" in monitors["broken"]["error"]
+    assert monitors["broken"]["drift"] is None and monitors["broken"]["performance"] is None
+    for healthy in ("credit-default", "inferred"):
+        assert monitors[healthy]["error"] is None
+        assert monitors[healthy]["window"]["rows"] > 0 and monitors[healthy]["drift"]["columns"]
+    errors = [line for line in stderr.splitlines() if line.startswith("monitor: error:")]
+    assert len(errors) == 1 and "monitors.broken" in errors[0] and "archive/credit.db" in errors[0]
+
+
+def test_selected_monitors_and_exit_codes(credit_dir: Path) -> None:
+    code, stdout, _ = _check(credit_dir, "-m", "credit-default", "--json", "--dry-run", "--at", AFTER_DRIFT)
+    assert code == 1 and list(_by_name(stdout)) == ["credit-default"]
+    code, stdout, _ = _check(credit_dir, "-m", "credit-default", "--json", "--dry-run", "--at", BEFORE_DRIFT)
+    assert code == 0 and _by_name(stdout)["credit-default"]["alerts"] == []
+    code, stdout, stderr = _check(credit_dir, "-m", "credit-defualt", "--dry-run")
+    assert code == 2 and stdout == "" and "credit-defualt" in stderr
+    code, _, stderr = _check(credit_dir, "--at", "last tuesday", "--dry-run")
+    assert code == 2 and "--at" in stderr
+
+
+def test_table_without_json(credit_dir: Path) -> None:
+    code, stdout, _ = _check(credit_dir, "-m", "credit-default", "--dry-run", "--at", AFTER_DRIFT)
+    assert code == 1
+    assert "income" in stdout and "wasserstein" in stdout and "DRIFT" in stdout
+    assert "accuracy" in stdout and "FIRING performance_drop accuracy" in stdout
+    assert "dry run: nothing was stored or sent" in stdout
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(stdout)
+
+
+def test_a_stored_run_then_resolved_alerts(tmp_path: Path, credit_dir: Path) -> None:
+    """Without --dry-run the run is recorded; the next quiet run lists the alerts it resolved."""
+    (tmp_path / "credit.db").symlink_to(credit_dir / "credit.db")
+    (tmp_path / "monitor.yaml").write_text(CONFIG + "reports: {when: never}\n")  # HTML is not the point here
+    code, stdout, _ = _check(tmp_path, "--json", "--at", AFTER_DRIFT)
+    assert code == 1 and (tmp_path / "state.db").exists()
+    firing = {(a["rule"], a["status"]) for a in _by_name(stdout)["credit-default"]["alerts"]}
+    assert ("dataset_drift", "firing") in firing
+    code, stdout, _ = _check(tmp_path, "--json", "--at", BEFORE_DRIFT)
+    assert code == 0
+    resolved = {(a["rule"], a["status"]) for a in _by_name(stdout)["credit-default"]["alerts"]}
+    assert ("dataset_drift", "resolved") in resolved
+    assert all(status == "resolved" for _, status in resolved)
+
+
+@pytest.mark.evidently
+def test_features_inferred_as_evidently_does_and_printed(credit_dir: Path) -> None:
+    code, stdout, stderr = _check(credit_dir, "-m", "inferred", "--json", "--dry-run", "--at", AFTER_DRIFT)
+    assert code == 0
+    columns = _by_name(stdout)["inferred"]["drift"]["columns"]
+    ours = {c["column"]: c["kind"] for c in columns}
+    assert "inferred features" in stderr
+
+    from evidently import Dataset
+
+    with sqlite3.connect(credit_dir / "credit.db") as connection:
+        reference = pd.read_sql(
+            "SELECT * FROM applications WHERE applied_at >= '2026-02-15' AND applied_at < '2026-03-01'",
+            connection,
+        )
+    connection.close()
+    # the timestamp, prediction and join key are not features; Evidently is given the rest
+    features = reference.drop(columns=["applied_at", "default_pred", "default_score", "application_id"])
+    definition = Dataset.from_pandas(features).data_definition
+    theirs = dict.fromkeys(definition.get_numerical_columns(), "numerical")
+    theirs |= dict.fromkeys(definition.get_categorical_columns(), "categorical")
+    assert ours == theirs
+    assert set(ours.values()) == {"numerical", "categorical"}
+
+    code, stdout, _ = _check(credit_dir, "-m", "inferred", "--dry-run", "--at", AFTER_DRIFT)
+    numerical = [name for name, kind in ours.items() if kind == "numerical"]
+    assert f"numerical [{', '.join(numerical)}]" in stdout
