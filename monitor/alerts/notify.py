@@ -8,6 +8,7 @@ run, since it resolves alerts that clients stop re-posting.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Sequence
 from typing import Protocol
 from urllib.parse import quote
@@ -38,8 +39,17 @@ def report_url(config: Config, result: MonitorResult) -> str | None:
         relative = result.report.resolve().relative_to(config.reports.dir.resolve()).as_posix()
     except ValueError:
         return None
-    base = config.reports.base_url or f"http://{config.server.host}:{config.server.port}/reports/"
+    base = (
+        config.reports.base_url or f"http://{_public_host(config.server.host)}:{config.server.port}/reports/"
+    )
     return base.rstrip("/") + "/" + quote(relative)
+
+
+def _public_host(bind_host: str) -> str:
+    """A wildcard bind address is no place to send a person: name this machine instead."""
+    if bind_host in ("", "0.0.0.0", "::", "[::]"):
+        return socket.getfqdn()
+    return f"[{bind_host}]" if ":" in bind_host and not bind_host.startswith("[") else bind_host
 
 
 def top_drifted(result: MonitorResult) -> tuple[DriftedColumn, ...]:

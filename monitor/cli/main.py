@@ -83,15 +83,23 @@ def _run_validate(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     problems: list[str] = []
+    unreachable: list[str] = []
     if args.connect:
         from monitor.sources import check_monitor_source
 
         for name, monitor in config.monitors.items():
-            problems += [f"monitors.{name}.{problem}" for problem in check_monitor_source(monitor)]
+            try:  # every monitor is tried, so one run lists every problem
+                problems += [f"monitors.{name}.{problem}" for problem in check_monitor_source(monitor)]
+            except MonitorError as exc:
+                unreachable.append(f"monitors.{name}: {scrub(str(exc))}")
     for problem in problems:
         print(f"monitor: error: {args.config}: {problem}", file=sys.stderr)
+    for problem in unreachable:
+        print(f"monitor: error: {problem}", file=sys.stderr)
     if problems:
         return EXIT_USAGE
+    if unreachable:
+        return EXIT_UNREACHABLE
     print(f"{args.config}: OK ({len(config.monitors)} monitor(s), {len(config.channels)} channel(s))")
     return EXIT_OK
 

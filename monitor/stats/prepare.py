@@ -2,8 +2,9 @@
 
 Like Evidently's ``get_one_column_drift``, missing values (NaN, None, NaT, pd.NA)
 and ±inf are dropped from both samples first. Numerical columns become float64
-arrays (possibly views of the frame: methods must not modify them); categorical columns become int64 codes over the values of both samples,
-numbered in ascending value order so that "the smallest value" (Z-test) is code 0.
+arrays (possibly views of the frame: methods must not modify them); categorical
+columns become int64 codes over the values of both samples, numbered in ascending
+value order so that "the smallest value" (Z-test) is code 0.
 """
 
 from __future__ import annotations

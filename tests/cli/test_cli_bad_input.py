@@ -66,6 +66,12 @@ CASES = {
         ("window: 7d", "window: 7x"), 2, ("bad.yaml", "monitors.credit-default.window", "7x")
     ),
     "unreachable-database": BadInput(('"sqlite:///credit.db"', f'"{UNREACHABLE_URL}"'), 3, ("127.0.0.1",)),
+    "unreachable-database-validate": BadInput(
+        ('"sqlite:///credit.db"', f'"{UNREACHABLE_URL}"'),
+        3,
+        ("127.0.0.1", "monitors.credit-default"),
+        command=("validate", "--connect"),
+    ),
     "empty-window": BadInput(
         None, 1, ("no_data",), command=("check", "--json", "--dry-run", "--at", "2027-06-01")
     ),

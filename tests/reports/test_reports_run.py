@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,12 @@ def test_report_url_is_the_daemons_reports_path_without_base_url(checked: Checke
         update={"reports": config.reports.model_copy(update={"base_url": "https://mon.example/r/"})}
     )
     assert report_url(with_base, result) == f"https://mon.example/r/{monitor_dir}/2026-03-05T00-00-00.html"
+    # A daemon bound to every interface links with this machine's name, not 0.0.0.0.
+    on_all_interfaces = config.model_copy(
+        update={"server": config.server.model_copy(update={"host": "0.0.0.0"})}
+    )
+    url = report_url(on_all_interfaces, result)
+    assert url == f"http://{socket.getfqdn()}:9199/reports/{monitor_dir}/2026-03-05T00-00-00.html"
 
 
 def test_report_command_writes_on_demand(checked: Checked, tmp_path: Path) -> None:
