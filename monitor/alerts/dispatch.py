@@ -248,3 +248,21 @@ def deliver_after_check(config: Config, store: SQLAlchemyStore, budget: float = 
     if pending:
         log.warning("%d notification(s) left in the outbox for the next run", pending)
     return pending
+
+
+def unreached_channels_after_check(config: Config, store: SQLAlchemyStore, budget: float = 15.0) -> list[str]:
+    """Deliver as `monitor check` does; name the channels left with undelivered or failed messages."""
+    try:
+        failed_before = store.failed_counts()
+    except StoreError as exc:
+        log.error("outbox: %s", exc)
+        return []
+    deliver_after_check(config, store, budget)
+    try:
+        failed_after = store.failed_counts()
+        waiting = store.due_channels(_utcnow() + timedelta(days=36500))
+    except StoreError as exc:
+        log.error("outbox: %s", exc)
+        return []
+    newly_failed = {name for name, count in failed_after.items() if count > failed_before.get(name, 0)}
+    return sorted(newly_failed | waiting)

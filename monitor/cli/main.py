@@ -114,10 +114,11 @@ def _run_check(args: argparse.Namespace) -> int:
 
     store = None if args.dry_run else open_store(config.store)
     results = Checker(config, store, dry_run=args.dry_run).run(args.monitors, at)
+    unreached: list[str] = []
     if store is not None:
-        from monitor.alerts.dispatch import deliver_after_check
+        from monitor.alerts.dispatch import unreached_channels_after_check
 
-        deliver_after_check(config, store)
+        unreached = unreached_channels_after_check(config, store)
     if args.json:
         print(json.dumps({"monitors": [result.to_dict() for result in results]}, indent=2))
     else:
@@ -126,23 +127,30 @@ def _run_check(args: argparse.Namespace) -> int:
         from monitor.cli.render import render_results
 
         render_results(results, Console(soft_wrap=True), dry_run=args.dry_run)
-    return _check_exit_code(args.config, results)
+    return _check_exit_code(args.config, results, unreached)
 
 
-def _check_exit_code(config_file: str, results: Sequence[MonitorResult]) -> int:
+def _check_exit_code(config_file: str, results: Sequence[MonitorResult], unreached: Sequence[str]) -> int:
     """One line on stderr per monitor that could not be checked; the most serious exit code.
 
     A config mistake found in the data (a column the source lacks) is 2, like every
-    config error; a source that cannot be read is 3; else 1 when an alert fires.
+    config error; a source that cannot be read, or a channel left with undelivered or failed
+    notifications, is 3; else 1 when an alert fires.
     """
     failed = [result for result in results if result.error]
     for result in failed:
         where = f"{config_file}: " if result.error_exit_code == EXIT_USAGE else ""
         print(f"monitor: error: {where}{result.error}", file=sys.stderr)
+    if unreached:
+        print(
+            f"monitor: error: channel(s) {', '.join(unreached)} could not be reached or refused; "
+            "undelivered notifications stay in the outbox for the next run",
+            file=sys.stderr,
+        )
     codes = {result.error_exit_code for result in failed}
     if EXIT_USAGE in codes:
         return EXIT_USAGE
-    if codes:
+    if codes or unreached:
         return EXIT_UNREACHABLE
     return EXIT_FIRING if any(result.firing for result in results) else EXIT_OK
 

@@ -4,6 +4,7 @@ source among healthy ones, and features inferred the way Evidently infers them."
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from credit_log import CONFIG, make_credit_log, run_monitor, write_credit_db
+from pytest_httpserver import HTTPServer
 
 AFTER_DRIFT = "2026-03-08T00:00:00Z"
 BEFORE_DRIFT = "2026-02-15"
@@ -124,3 +126,39 @@ def test_features_inferred_as_evidently_does_and_printed(credit_dir: Path) -> No
     code, stdout, _ = _check(credit_dir, "-m", "inferred", "--dry-run", "--at", AFTER_DRIFT)
     numerical = [name for name, kind in ours.items() if kind == "numerical"]
     assert f"numerical [{', '.join(numerical)}]" in stdout
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _with_channel(folder: Path, target: Path, url: str) -> Path:
+    """The credit monitor with its dataset_drift rule sent to a webhook at ``url``."""
+    config = (folder / "monitor.yaml").read_text().split("  inferred:")[0]
+    config = config.replace("store: sqlite:///state.db", f"store: sqlite:///{target.parent / 'state.db'}")
+    config = config.replace("sqlite:///credit.db", f"sqlite:///{folder / 'credit.db'}")
+    config = config.replace("- {rule: dataset_drift}", "- {rule: dataset_drift, channels: [hook]}")
+    channel = f"channels:\n  hook: {{type: webhook, url: '{url}', retry: {{initial: 1s, max_age: 1s}}}}\n"
+    target.write_text(channel + config)
+    return target
+
+
+def test_a_channel_that_cannot_be_reached_is_exit_3_and_named(credit_dir: Path, tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/hook"
+    config = _with_channel(credit_dir, tmp_path / "monitor.yaml", url)
+    result = run_monitor("check", "-c", str(config), "-m", "credit-default", "--at", AFTER_DRIFT, "--json")
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["monitors"][0]["alerts"]  # the verdict is still printed
+    (line,) = [line for line in result.stderr.splitlines() if "could not be reached" in line]
+    assert "hook" in line and url not in line  # named by its config name, the URL masked
+
+
+def test_a_delivered_alert_is_exit_1(credit_dir: Path, tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/hook", method="POST").respond_with_data("", status=204)
+    config = _with_channel(credit_dir, tmp_path / "monitor.yaml", httpserver.url_for("/hook"))
+    result = run_monitor("check", "-c", str(config), "-m", "credit-default", "--at", AFTER_DRIFT)
+    assert result.returncode == 1, result.stderr
+    assert len(httpserver.log) == 1
