@@ -199,15 +199,18 @@ class Dispatcher:
 
     def _loop(self, stop: threading.Event, deadline: float | None) -> None:
         workers: dict[str, threading.Thread] = {}
+        store_problem: str | None = None
         while not stop.is_set():
             workers = {name: thread for name, thread in workers.items() if thread.is_alive()}
             try:
                 for name in sorted(self.store.due_channels(_utcnow()) - workers.keys()):
                     workers[name] = self._start_worker(name, stop, deadline)
                 upcoming = self._seconds_to_next_due(exclude=workers.keys())
+                store_problem = None
             except StoreError as exc:
-                log.error("outbox: %s", exc)
-                upcoming = None
+                if str(exc) != store_problem:  # once per outage, not once a second
+                    log.error("outbox: %s", exc)
+                store_problem, upcoming = str(exc), None
             wait = POLL if upcoming is None else min(max(upcoming, 0.02), POLL)
             if deadline is not None:
                 remaining = deadline - time.monotonic()

@@ -1,11 +1,10 @@
-"""The outbox delivered continuously: a thread that wakes every second, or sooner when a retry is due."""
+"""The outbox delivered continuously by the daemon, and its counts kept for /metrics."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from datetime import datetime, timezone
 
 from monitor.alerts.dispatch import Dispatcher
 from monitor.config.models import Config
@@ -16,61 +15,69 @@ from monitor.store import SQLAlchemyStore
 
 log = logging.getLogger(__name__)
 
-MAX_WAIT = 1.0  # seconds between passes when nothing is due sooner
+MAX_WAIT = 1.0  # seconds before delivery starts again after an unexpected error
 COUNT_EVERY = 5.0  # seconds between refreshes of the failed/pending counts (for /metrics)
 
 
 class OutboxLoop:
+    """Delivery in the daemon: the Dispatcher's own loop, in which each channel has its own
+    thread (a hanging receiver holds up only its own messages), and a refresh of the counts
+    that /metrics shows."""
+
     def __init__(self, config: Config, store: SQLAlchemyStore, state: DaemonState) -> None:
         self.store = store
         self.state = state
         self.dispatcher = Dispatcher(config, store)
         self.channels = list(config.channels)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="outbox", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._deliver, name="outbox", daemon=True),
+            threading.Thread(target=self._refresh_counts, name="outbox-counts", daemon=True),
+        ]
         self._problem: str | None = None
-        self._next_count = 0.0
 
     def reconfigure(self, config: Config) -> None:
-        """New channels after a reload; the next pass uses them."""
-        self.dispatcher = Dispatcher(config, self.store)
+        """New channels after a reload: pending rows go out with the new settings."""
+        self.dispatcher.reload(config)
         self.channels = list(config.channels)
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self, timeout: float) -> None:
         """What is not delivered stays in the outbox for the next start."""
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        self.dispatcher.wake()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(max(0.0, deadline - time.monotonic()))
 
-    def _loop(self) -> None:
+    def _deliver(self) -> None:
         while not self._stop.is_set():
-            self._stop.wait(self._deliver())
+            try:
+                self.dispatcher.run(self._stop)
+            except Exception as exc:  # a bug must not end delivery for the daemon's life
+                log.debug("outbox: unexpected error", exc_info=True)
+                self._report(f"unexpected {type(exc).__name__}: {scrub(str(exc))}")
+                self._stop.wait(MAX_WAIT)
 
-    def _deliver(self) -> float:
-        """One pass; returns the seconds to wait before the next."""
-        try:
-            self.dispatcher.deliver_due()
-            if time.monotonic() >= self._next_count:
+    def _refresh_counts(self) -> None:
+        while True:
+            try:
                 self._count()
-                self._next_count = time.monotonic() + COUNT_EVERY
-            upcoming = self.store.next_due_at()
-        except MonitorError as exc:
-            self._report(scrub(str(exc)))
-            return MAX_WAIT
-        except Exception as exc:  # a bug in one pass must not end delivery for the daemon's life
-            log.debug("outbox: unexpected error", exc_info=True)
-            self._report(f"unexpected {type(exc).__name__}: {scrub(str(exc))}")
-            return MAX_WAIT
-        if self._problem is not None:
-            log.info("outbox: delivering again")
-            self._problem = None
-        if upcoming is None:
-            return MAX_WAIT
-        wait = (upcoming - datetime.now(timezone.utc)).total_seconds()
-        return min(MAX_WAIT, max(0.05, wait))
+            except MonitorError as exc:
+                self._report(scrub(str(exc)))
+            except Exception as exc:
+                log.debug("outbox: unexpected error", exc_info=True)
+                self._report(f"unexpected {type(exc).__name__}: {scrub(str(exc))}")
+            else:
+                if self._problem is not None:
+                    log.info("outbox: store reachable again")
+                    self._problem = None
+            if self._stop.wait(COUNT_EVERY):
+                return
 
     def _count(self) -> None:
         failed = dict.fromkeys(self.channels, 0)
