@@ -82,7 +82,8 @@ class Checker:
             self._compute(monitor, result, *frames)
         except MonitorError as exc:  # a source down or a column missing: the other monitors still run
             result.fail(exc)
-            log.error("check failed: %s", result.error)
+            # the caller tells the user (the CLI's one error line, the daemon's run log)
+            log.debug("check failed: %s", result.error)
             return result, None
         return result, frames
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, get_args
 
 from rich.console import Console
 from rich.table import Table
 
 from monitor.config import load_config, parse_duration
+from monitor.config.models import RuleName
 from monitor.errors import ConfigError, DeliveryError
 
 
@@ -104,6 +105,10 @@ def _silence(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.monitor not in config.monitors:
         raise ConfigError(f"unknown monitor {args.monitor!r} (monitors: {', '.join(config.monitors)})")
+    rules = get_args(RuleName)
+    if args.rule is not None and args.rule not in rules:
+        # A misspelt rule would make a silence that matches nothing while the user thinks it works.
+        raise ConfigError(f"unknown rule {args.rule!r} (rules: {', '.join(rules)})")
     try:
         duration = parse_duration(args.duration)
     except ValueError as exc:

@@ -143,5 +143,8 @@ def run_history(args: argparse.Namespace) -> int:
         return 0
     for line in _trends(runs):
         console.print(Text(line))
-    console.print(_table(args.monitor, runs))
+    # Rich crops a table wider than the console by default, and the last columns (the
+    # performance, its reference and change) would silently vanish at the 80 columns that a
+    # pipe or cron gets: longer lines are better than lost numbers.
+    console.print(_table(args.monitor, runs), crop=False)
     return 0

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor import __version__
 from monitor.cli.alerts import add_alerts_parser, run_alerts
@@ -27,8 +27,22 @@ EXIT_OK, EXIT_FIRING, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
 
+LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
+LOG_FORMATS = ["text", "json"]
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse exits 2 on usage errors, as the contract wants; keep its message one line."""
+    """argparse exits 2 on usage errors, as the contract wants; keep its message one line.
+
+    Every (sub)command accepts the global flags, so `monitor run -c x.yaml --log-format json`
+    works as well as `monitor --log-format json run -c x.yaml`. They default to SUPPRESS, so a
+    subcommand that is not given them keeps what the top level parsed (or its defaults).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument("--log-level", choices=LOG_LEVELS, default=argparse.SUPPRESS, help="default INFO")
+        self.add_argument("--log-format", choices=LOG_FORMATS, default=argparse.SUPPRESS, help="default text")
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -38,8 +52,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="monitor", description="Watch ML models in production: drift, performance, alerts.")
     parser.add_argument("--version", action="version", version=f"monitor {__version__}")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    parser.add_argument("--log-format", default="text", choices=["text", "json"])
+    parser.set_defaults(log_level="INFO", log_format="text")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     check = commands.add_parser("check", help="run each (or the named) monitor once")

@@ -16,9 +16,7 @@ def add_run_parser(commands: Any) -> None:
     """``commands`` is main's subparsers action. Logging flags may follow ``run`` as well as precede it."""
     run = commands.add_parser("run", help="the daemon: every monitor on its schedule until SIGTERM/SIGINT")
     run.add_argument("-c", "--config", required=True)
-    # SUPPRESS: when not given here, the global --log-level/--log-format (before `run`) stand
-    run.add_argument("--log-level", default=argparse.SUPPRESS, choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    run.add_argument("--log-format", default=argparse.SUPPRESS, choices=["text", "json"])
+    # --log-level/--log-format after `run`: every subcommand parser gets them (monitor.cli.main._Parser)
 
 
 def run_daemon(args: argparse.Namespace) -> int:

@@ -210,6 +210,8 @@ class AlertRuleConfig(Model):
             raise ValueError("performance_drop needs metric (e.g. roc_auc, accuracy, mae)")
         if self.rule != "performance_drop" and self.metric is not None:
             raise ValueError(f"metric is for performance_drop, not {self.rule}")
+        if self.columns is not None and self.rule not in ("column_drift", "missing_values"):
+            raise ValueError(f"columns is for column_drift and missing_values, not {self.rule}")
         return self
 
 
@@ -232,6 +234,14 @@ class MonitorConfig(Model):
                 unknown = [c for c in rule.columns or [] if c not in features]
                 if unknown:
                     raise ValueError(f"column_drift names unknown column(s): {', '.join(unknown)}")
+            if rule.rule == "missing_values" and self.features is not None:
+                checked = [*features, *self._prediction_columns()]
+                unknown = [c for c in rule.columns or [] if c not in checked]
+                if unknown:
+                    raise ValueError(
+                        f"missing_values names column(s) not among the features or prediction: "
+                        f"{', '.join(unknown)}"
+                    )
             if rule.rule == "prediction_drift" and self.prediction is None:
                 raise ValueError("prediction_drift needs a prediction: section")
             if rule.rule == "performance_drop":
@@ -243,6 +253,11 @@ class MonitorConfig(Model):
                     f"drift.columns names column(s) not among the features: {', '.join(unknown)}"
                 )
         return self
+
+    def _prediction_columns(self) -> list[str]:
+        if self.prediction is None:
+            return []
+        return [c for c in (self.prediction.column, self.prediction.score) if c is not None]
 
     def _check_metric(self, metric: str) -> None:
         if self.target is None:

@@ -16,7 +16,7 @@ from monitor.store import SQLAlchemyStore
 log = logging.getLogger(__name__)
 
 MAX_WAIT = 1.0  # seconds before delivery starts again after an unexpected error
-COUNT_EVERY = 5.0  # seconds between refreshes of the failed/pending counts (for /metrics)
+COUNT_EVERY = 1.0  # seconds between refreshes of the failed/pending counts (for /metrics)
 
 
 class OutboxLoop:

@@ -176,6 +176,7 @@ class Runs:
             return
         result, alerts = outcome
         if result.error:  # the source failed: recorded in the store as an error run
+            log.error("monitor %s: run failed: %s", name, result.error)
             self.state.run_failed(name, result.error, now, elapsed)
         else:
             self.state.run_succeeded(name, result, alerts, now, elapsed)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from monitor.config.models import Config, MonitorConfig
-from monitor.errors import MonitorError, SourceError
+from monitor.errors import ConfigError, MonitorError, SourceError
 from monitor.results import MonitorResult
 from monitor.secrets import scrub
 
@@ -117,6 +117,15 @@ def report_for_window(config: Config, name: str, at: datetime, output: str | Non
     result, frames = Checker(config, None, dry_run=True).evaluate(name, at)
     if result.error or frames is None:
         raise SourceError(result.error or f"monitor {name}: the windows could not be read")
+    for which, window, rows in (
+        ("current", result.windows.current, result.rows),
+        ("reference", result.windows.reference, result.reference_rows),
+    ):
+        if rows == 0:  # a usage matter (pick another --at), not something unreachable
+            raise ConfigError(
+                f"--at: the {which} window of monitor {name} "
+                f"[{window.start.isoformat()}, {window.end.isoformat()}) has no rows; nothing to report"
+            )
     out_path = Path(output) if output else None
     path = _build(config, config.monitors[name], result, *frames, out_path)
     if out_path is None:  # not a run: nothing new to list, but the index now links this window's report

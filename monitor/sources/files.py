@@ -34,6 +34,12 @@ from monitor.sources.timestamps import (
 PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz")
 _SAMPLE_ROWS = 1000
+# The files are local (a glob): pre-buffering, made to batch reads from object stores, only
+# holds whole column chunks in memory beside the decoded data (about 100 MB more per
+# million-row window) for no gain.
+_LOCAL_PARQUET = ds.ParquetFileFormat(
+    default_fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False)
+)
 
 
 class FileSource(Source):
@@ -125,7 +131,7 @@ class FileSource(Source):
     def _parquet(self, files: list[str]) -> ds.Dataset:
         if self._dataset is None:
             try:
-                self._dataset = ds.dataset(files, format="parquet")
+                self._dataset = ds.dataset(files, format=_LOCAL_PARQUET)
             except (pa.ArrowException, OSError) as exc:
                 raise SourceError(f"cannot open Parquet {self.location}: {exc}") from exc
         return self._dataset
@@ -156,7 +162,11 @@ class FileSource(Source):
             raise SourceError(f"cannot read Parquet {self.location}: {exc}") from exc
         # one block per column, each Arrow column freed once converted: no consolidating copy,
         # so a window never sits in memory three times (Arrow, blocks, consolidated blocks)
-        return table.to_pandas(split_blocks=True, self_destruct=True)
+        frame = table.to_pandas(split_blocks=True, self_destruct=True)
+        del table
+        # Arrow's allocator keeps freed decode buffers for reuse; a check reads twice and is done
+        pa.default_memory_pool().release_unused()
+        return frame
 
     def _parquet_sample(self, dataset: ds.Dataset) -> Any:
         column = self.config.timestamp

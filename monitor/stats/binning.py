@@ -39,22 +39,32 @@ def value_counts(sample: npt.NDArray[np.generic]) -> tuple[npt.NDArray[np.generi
     """The distinct values of ``sample`` in ascending order and how often each occurs.
 
     Exact, like ``np.unique(sample, return_counts=True)``, but linear when the values are
-    few: the distinct values of a leading slice are counted one comparison pass each, and
-    only when those passes do not account for every row is the whole sample sorted.
+    few (see ``few_value_counts``); only otherwise is the whole sample sorted.
     """
     if is_categorical(sample) and sample.size:
         code_counts = np.bincount(sample.astype(np.int64))  # codes are small non-negative integers
         codes = np.flatnonzero(code_counts)
         return codes, code_counts[codes].astype(np.int64)
-    candidates = np.unique(sample[:_DISTINCT_PREFIX])
-    if candidates.size <= _FEW_VALUES:
-        counts = np.fromiter(
-            (np.count_nonzero(sample == value) for value in candidates), dtype=np.int64, count=candidates.size
-        )
-        if int(counts.sum()) == sample.size:
-            return candidates, counts
+    few = few_value_counts(sample)
+    if few is not None:
+        return few
     values, all_counts = np.unique(sample, return_counts=True)
     return values, all_counts.astype(np.int64)
+
+
+def few_value_counts(sample: npt.NDArray[np.generic]) -> tuple[npt.NDArray[np.generic], IntArray] | None:
+    """``value_counts`` of a sample taking at most a few distinct values, else None.
+
+    The distinct values of a leading slice are counted one comparison pass each; when
+    those passes account for every row, no other value exists.
+    """
+    candidates = np.unique(sample[:_DISTINCT_PREFIX])
+    if candidates.size > _FEW_VALUES:
+        return None
+    counts = np.fromiter(
+        (np.count_nonzero(sample == value) for value in candidates), dtype=np.int64, count=candidates.size
+    )
+    return (candidates, counts) if int(counts.sum()) == sample.size else None
 
 
 def distinct_count(*samples: npt.NDArray[np.generic], cap: int) -> int:

@@ -15,8 +15,11 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
@@ -25,7 +28,6 @@ from monitor.config.models import DRIFT_METHODS, ColumnDriftConfig, DriftConfig
 from monitor.errors import ConfigError
 from monitor.stats.methods import METHODS, Kind, auto_method
 from monitor.stats.prepare import prepare_column
-from monitor.stats.progress import column_progress
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +127,7 @@ def dataset_drift(
 
     ``threads``: how many columns are scored at once (None: one per core, serial for
     small windows). ``progress(done, total)`` is called as columns finish; without it,
-    a terminal progress bar is shown for wide tables (see ``monitor.stats.progress``).
+    a terminal progress bar is shown for wide tables (see ``column_progress``).
     """
     columns: list[tuple[str, Kind]] = [(name, "numerical") for name in numerical]
     columns += [(name, "categorical") for name in categorical]
@@ -145,7 +147,11 @@ def dataset_drift(
                 advance()
         else:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drift") as pool:
-                futures = [pool.submit(column_drift, *job) for job in jobs]
+                # categorical columns first: factorizing Python strings holds the GIL, and it
+                # overlaps best with the numerical columns' sorts, which release it
+                order = sorted(range(len(jobs)), key=lambda index: jobs[index][3] != "categorical")
+                submitted = {index: pool.submit(column_drift, *jobs[index]) for index in order}
+                futures = [submitted[index] for index in range(len(jobs))]
                 for future in futures:
                     future.add_done_callback(lambda _: advance())
                 # in column order: the first failing column raises, as in a serial run
@@ -170,3 +176,50 @@ def _column_settings(name: str, kind: Kind, config: DriftConfig) -> tuple[str, f
     threshold = override.threshold if override.threshold is not None else config.threshold
     check_method(name, kind, method)
     return method, threshold
+
+
+# -- progress -------------------------------------------------------------------------------
+# Scoring a 1,000-column table takes seconds; a person at a terminal should see it move. The
+# bar goes to stderr (stdout may carry --json), only when stderr is a terminal and the table
+# is wide, and disappears when done, so logs, pipes and the daemon never see it.
+
+# narrower tables finish too fast for a bar to be worth drawing
+PROGRESS_MIN_COLUMNS = 100
+
+
+@contextmanager
+def column_progress(
+    total: int, callback: Callable[[int, int], None] | None = None
+) -> Iterator[Callable[[], None]]:
+    """Yield ``advance()``, to be called once per finished column, from any thread."""
+    lock = threading.Lock()
+    done = 0
+    if callback is None and total >= PROGRESS_MIN_COLUMNS and sys.stderr.isatty():
+        with _terminal_bar(total) as bar_advance:
+            yield bar_advance
+        return
+    if callback is None:
+        yield lambda: None
+        return
+    report = callback
+
+    def advance() -> None:
+        nonlocal done
+        with lock:
+            done += 1
+            report(done, total)
+
+    yield advance
+
+
+@contextmanager
+def _terminal_bar(total: int) -> Iterator[Callable[[], None]]:
+    # rich is imported only when a bar is drawn: most runs never need it
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("drift"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("drift", total=total)
+        # Progress.advance takes its own lock, so workers may call it directly
+        yield lambda: progress.advance(task)

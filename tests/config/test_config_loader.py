@@ -132,6 +132,26 @@ def test_performance_metric_must_fit_task():
         parse_config(text)
 
 
+@pytest.mark.parametrize(
+    ("alert", "words"),
+    [
+        ("{rule: dataset_drift, columns: [amount]}", "columns is for column_drift and missing_values"),
+        ("{rule: missing_values, columns: [nocol]}", "nocol"),
+        ("{rule: missing_values, columns: [amount, score]}", None),
+    ],
+)
+def test_rule_columns_are_checked(alert, words):
+    text = MINIMAL + (
+        f"    features: {{numerical: [amount]}}\n    prediction: {{score: score}}\n    alerts: [{alert}]\n"
+    )
+    if words is None:
+        assert parse_config(text).monitors["m1"].alerts[0].columns == ["amount", "score"]
+        return
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, file="cfg.yaml")
+    assert words in str(info.value) and "monitors.m1" in str(info.value)
+
+
 def test_missing_file():
     with pytest.raises(ConfigError, match="not found"):
         load_config("/nonexistent/monitor.yaml")

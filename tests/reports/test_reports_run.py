@@ -150,6 +150,18 @@ def test_report_command_writes_on_demand(checked: Checked, tmp_path: Path) -> No
     assert "2026-03-01 00:00:00 UTC to 2026-03-03 00:00:00 UTC" in page
 
 
+def test_report_of_an_empty_window_is_a_usage_error_naming_it(
+    checked: Checked, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "empty.html"
+    code, _ = run_cli(
+        "report", "-c", str(checked.config), "-m", MONITOR, "--at", "2020-01-01", "-o", str(output)
+    )
+    assert code == 2 and not output.exists()
+    message = capsys.readouterr().err
+    assert "--at" in message and "current window" in message and "no rows" in message
+
+
 def test_report_modules_do_not_import_evidently_until_a_report_is_built() -> None:
     import subprocess
     import sys

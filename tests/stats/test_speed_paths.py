@@ -16,7 +16,7 @@ from monitor.config.models import ColumnDriftConfig, DriftConfig
 from monitor.stats import dataset_drift
 from monitor.stats.binning import category_counts, distinct_count, histogram_counts, value_counts
 from monitor.stats.methods import jensen_shannon_distance
-from monitor.stats.wasserstein import wasserstein_distance
+from monitor.stats.wasserstein import bucketed_area, sorted_wasserstein, wasserstein_distance
 
 
 def _frame(rows: int, rng: np.random.Generator, shift: float) -> pd.DataFrame:
@@ -59,11 +59,25 @@ def _wasserstein_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
     return [
         ("same shape", rng.normal(size=30_000), rng.normal(size=20_001)),
         ("equal sizes", rng.normal(size=5_000), rng.normal(0.2, size=5_000)),
+        ("several blocks", rng.normal(size=150_000), rng.normal(0.01, size=70_001)),
         ("heavy tail", rng.lognormal(0, 2, 7_000), rng.lognormal(0, 2, 9_000)),
         ("ties", rng.integers(0, 40, 12_000).astype(float), rng.integers(0, 41, 7_000).astype(float)),
+        ("few values: counted", rng.poisson(3.0, 9_000).astype(float), rng.poisson(3.4, 7_000).astype(float)),
+        (
+            "few values, a late newcomer",
+            np.append(np.zeros(5_000), 3.0),
+            rng.integers(0, 3, 6_000).astype(float),
+        ),
         ("outlier", np.append(rng.normal(size=999), 1e12), rng.normal(size=3_000)),
         ("large offset", 1e9 + rng.normal(size=4_000), 1e9 + rng.normal(0.001, size=6_000)),
         ("disjoint", rng.normal(size=300), rng.normal(100, size=700)),
+        ("buckets: no drift", rng.normal(size=40_000), rng.normal(size=39_000)),
+        ("buckets: drift", rng.beta(2, 5, 40_000), rng.beta(2, 4.6, 30_001)),
+        ("buckets: disjoint", rng.normal(size=20_000), rng.normal(50, size=20_000)),
+        ("buckets: large offset", 1e9 + rng.normal(size=30_000), 1e9 + rng.normal(0.01, size=25_000)),
+        ("buckets: tiny scale", rng.normal(size=30_000) * 1e-300, rng.normal(size=25_000) * 1e-300),
+        ("heavy tail: sorted", rng.lognormal(0, 2, 40_000), rng.lognormal(0, 2, 30_000)),
+        ("heavy ties: sorted", rng.gamma(2, 20, 40_000).round(0), rng.gamma(2, 21, 30_000).round(0)),
         ("one value each", np.array([1.0]), np.array([3.5])),
         ("one against many", np.array([0.25]), rng.random(1_000)),
         ("constant", np.full(100, 7.0), np.full(300, 7.0)),
@@ -82,6 +96,26 @@ def test_wasserstein_matches_scipy(reference: np.ndarray, current: np.ndarray) -
     # the samples are sorted in copies, never in place
     np.testing.assert_array_equal(reference, before[0])
     np.testing.assert_array_equal(current, before[1])
+
+
+def test_bucketed_area_is_exact_even_where_sorting_would_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crossing-bucket logic on the inputs the heuristics steer away from, with the
+    give-up threshold lifted so that most values go through it."""
+    monkeypatch.setattr("monitor.stats.wasserstein.MAX_CROSSING_SHARE", 1.0)
+    rng = np.random.default_rng(12)
+    cases = [
+        (rng.lognormal(0, 2, 30_000), rng.lognormal(0.1, 2, 20_000)),
+        (np.append(rng.normal(size=20_000), 1e6), rng.normal(size=25_000)),
+        (rng.integers(0, 200, 30_000).astype(float), rng.integers(0, 210, 20_000).astype(float)),
+        (rng.normal(size=50_000), rng.normal(size=50_000)),
+    ]
+    for reference, current in cases:
+        low = float(min(reference.min(), current.min()))
+        high = float(max(reference.max(), current.max()))
+        area = bucketed_area(reference, current, low, high)
+        assert area is not None
+        expected = sorted_wasserstein(reference, current)
+        assert math.isclose(area / (reference.size * current.size), expected, rel_tol=1e-11), expected
 
 
 @pytest.mark.parametrize(
