@@ -17,12 +17,10 @@ from monitor.alerts.channels.text import (
     and_more,
     clip,
     drift_lines,
+    event_facts,
     fit_lines,
-    human_time,
     report_urls,
     title,
-    value_text,
-    window_text,
 )
 from monitor.alerts.events import AlertEvent, Notification
 
@@ -41,20 +39,7 @@ def text_block(text: str, **style: Any) -> dict[str, Any]:
 
 
 def event_container(event: AlertEvent) -> dict[str, Any]:
-    since = (
-        ("Resolved", human_time(event.resolved_at))
-        if event.resolved_at
-        else ("Since", human_time(event.started_at))
-    )
-    facts = [
-        ("Monitor", event.monitor),
-        ("Rule", event.rule),
-        ("Subject", event.subject),
-        ("Value", value_text(event)),
-        ("Window", window_text(event)),
-        since,
-        ("Severity", event.severity),
-    ]
+    facts = event_facts(event)
     items: list[dict[str, Any]] = [
         text_block(
             clip(

@@ -20,12 +20,10 @@ from monitor.alerts.channels.text import (
     and_more,
     clip,
     drift_lines,
+    event_facts,
     fit_lines,
-    human_time,
     report_urls,
     title,
-    value_text,
-    window_text,
 )
 from monitor.alerts.events import AlertEvent, Notification
 from monitor.alerts.retry import DeliveryResult, answer_text
@@ -65,20 +63,7 @@ def _escaped_len(text: str) -> int:
 
 def event_blocks(event: AlertEvent) -> list[dict[str, Any]]:
     """A section with the alert's facts, and one with its top drifted columns."""
-    since = (
-        ("Resolved", human_time(event.resolved_at))
-        if event.resolved_at
-        else ("Since", human_time(event.started_at))
-    )
-    facts = [
-        ("Monitor", event.monitor),
-        ("Rule", event.rule),
-        ("Subject", event.subject),
-        ("Value vs threshold", value_text(event)),
-        ("Window", window_text(event)),
-        since,
-        ("Severity", event.severity),
-    ]
+    facts = event_facts(event, value_label="Value vs threshold")
     fields = [mrkdwn(f"*{name}*\n{value}", FIELD_TEXT) for name, value in facts if value][:MAX_FIELDS]
     headline = f"{STATUS_MARK.get(event.status, '')} *{event.status.upper()}* {alert_label(event)}"
     blocks: list[dict[str, Any]] = [

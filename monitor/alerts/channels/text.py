@@ -62,6 +62,24 @@ def value_text(event: AlertEvent) -> str:
     return f"{number(event.value)} (threshold {number(event.threshold)})"
 
 
+def event_facts(event: AlertEvent, value_label: str = "Value") -> list[tuple[str, str]]:
+    """What every chat channel shows of one alert, in this order; empty values are left to them."""
+    since = (
+        ("Resolved", human_time(event.resolved_at))
+        if event.resolved_at
+        else ("Since", human_time(event.started_at))
+    )
+    return [
+        ("Monitor", event.monitor),
+        ("Rule", event.rule),
+        ("Subject", event.subject),
+        (value_label, value_text(event)),
+        ("Window", window_text(event)),
+        since,
+        ("Severity", event.severity),
+    ]
+
+
 def alert_label(event: AlertEvent) -> str:
     """``column_drift on age``, or just the rule when it has no subject."""
     return f"{event.rule} on {event.subject}" if event.subject else event.rule
