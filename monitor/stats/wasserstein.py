@@ -89,8 +89,9 @@ def bucketed_area(reference: FloatArray, current: FloatArray, low: float, high: 
 
 
 def sorted_wasserstein(reference: FloatArray, current: FloatArray) -> float:
-    """W1 from the sorted samples. It is the area between the two quantile functions of the sorted samples.
-    They are step functions of u in [0, 1] with steps at k/n (reference) and l/m
+    """W1 by sorting both samples: the area between their two quantile functions.
+
+    These are step functions of u in [0, 1] with steps at k/n (reference) and l/m
     (current). Scaled by n*m every step is an integer, so the steps merge exactly, and
     each interval between two steps contributes its width times |a[i] - b[j]|.
     """
