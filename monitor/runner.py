@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -24,10 +25,14 @@ from monitor.config.models import Config, MonitorConfig
 from monitor.errors import ConfigError, MonitorError
 from monitor.results import AlertSummary, MetricComparison, MonitorResult, Performance
 from monitor.secrets import scrub
+from monitor.sources.timestamps import within_window
 from monitor.stats.methods import Kind
-from monitor.store import SQLAlchemyStore, new_id
+from monitor.store import new_id
 from monitor.store.history import metric_values, run_record
-from monitor.windows import resolve_windows
+from monitor.windows import Interval, resolve_windows
+
+if TYPE_CHECKING:
+    from monitor.store import SQLAlchemyStore
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +97,19 @@ class Checker:
     def _read(self, monitor: MonitorConfig, result: MonitorResult) -> Frames:
         columns = _wanted_columns(monitor)
         current_window, reference_window = result.windows.current, result.windows.reference
-        current = sources.read_window(monitor, columns, current_window.start, current_window.end)
-        reference = sources.read_window(monitor, columns, reference_window.start, reference_window.end)
+        if monitor.source.path is not None and _touching(reference_window, current_window):
+            # files are scanned whole for every read: one read of the span serves both windows
+            span = sources.read_window(
+                monitor,
+                columns,
+                min(reference_window.start, current_window.start),
+                max(reference_window.end, current_window.end),
+            )
+            reference = _rows_within(span, monitor.source.timestamp, reference_window)
+            current = _rows_within(span, monitor.source.timestamp, current_window)
+        else:
+            current = sources.read_window(monitor, columns, current_window.start, current_window.end)
+            reference = sources.read_window(monitor, columns, reference_window.start, reference_window.end)
         result.rows, result.reference_rows = len(current), len(reference)
         if result.rows == 0:
             log.warning(
@@ -170,6 +186,20 @@ class Checker:
             result.report = write_run_report(self.config, monitor, result, reference, current)
         except Exception as exc:  # a report is a convenience: never lose the run over it
             log.error("monitor %s: report not written: %s", result.monitor, scrub(str(exc)))
+
+
+def _touching(first: Interval, second: Interval) -> bool:
+    """The two windows overlap or meet: their span holds no rows that neither needs."""
+    return first.start <= second.end and second.start <= first.end
+
+
+def _rows_within(span: pd.DataFrame, timestamp: str, window: Interval) -> pd.DataFrame:
+    """The rows of ``span`` (in time order, as sources return them) in [window.start, window.end)."""
+    times = span[timestamp]
+    if not times.is_monotonic_increasing:
+        return within_window(span, timestamp, window.start, window.end)
+    first, last = times.searchsorted([pd.Timestamp(window.start), pd.Timestamp(window.end)], side="left")
+    return span.iloc[first:last].reset_index(drop=True)
 
 
 def _prediction_columns(monitor: MonitorConfig) -> list[str]:

@@ -17,7 +17,7 @@ from monitor.alerts.events import AlertEvent, DriftedColumn, Notification
 from monitor.alerts.state import Step
 from monitor.config.models import Config, MonitorConfig
 from monitor.results import MonitorResult
-from monitor.store.sqlalchemy import new_id
+from monitor.store.records import new_id
 
 TOP_COLUMNS = 10
 GROUPING_TYPES = frozenset({"slack", "msteams", "alertmanager"})

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from monitor.alerts.events import AlertEvent, DriftedColumn, Notification
 from monitor.alerts.state import alert_id
-from monitor.store.sqlalchemy import new_id
+from monitor.store.records import new_id
 
 
 def test_notification(channel: str, now: datetime | None = None) -> Notification:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timezone
-from typing import Any, get_args
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any, get_args
 
 from monitor.config import load_config, parse_duration
 from monitor.config.models import RuleName
 from monitor.errors import ConfigError, DeliveryError
+
+if TYPE_CHECKING:  # rich loads only for the commands that print tables, not for `monitor check`
+    from rich.console import Console
 
 
 def add_alerts_parser(commands: argparse._SubParsersAction[Any]) -> None:
@@ -57,11 +57,15 @@ def _since(moment: datetime | None, now: datetime) -> str:
 
 def _console() -> Console:
     """Rich cuts tables to 80 columns when writing to a pipe: scripts and logs get full lines."""
+    from rich.console import Console
+
     console = Console()
     return console if console.is_terminal else Console(width=250)
 
 
 def _list(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
     from monitor.store import open_store
 
     config = load_config(args.config)

@@ -4,11 +4,33 @@
 what the checker calls; ``check_monitor_source`` is ``monitor validate --connect``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from monitor.sources.base import ColumnKind, Source
-from monitor.sources.files import FileSource
-from monitor.sources.registry import SOURCES, open_source
-from monitor.sources.sqlalchemy import SQLAlchemySource, dispose_engines
+from monitor.sources.registry import SOURCES, open_source, source_class
 from monitor.sources.window import check_monitor_source, read_window
+
+if TYPE_CHECKING:
+    from monitor.sources.files import FileSource
+    from monitor.sources.sqlalchemy import SQLAlchemySource
+
+
+def dispose_engines() -> None:
+    """Close the pooled connections of SQL sources, if any were opened."""
+    import sys
+
+    module = sys.modules.get("monitor.sources.sqlalchemy")
+    if module is not None:
+        module.dispose_engines()
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("FileSource", "SQLAlchemySource"):
+        return source_class("files" if name == "FileSource" else "sql")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "SOURCES",
@@ -19,5 +41,6 @@ __all__ = [
     "check_monitor_source",
     "dispose_engines",
     "open_source",
+    "source_class",
     "read_window",
 ]

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
+
 from monitor.config.models import SourceConfig
 from monitor.sources.base import Source
-from monitor.sources.files import FileSource
-from monitor.sources.sqlalchemy import SQLAlchemySource
 
-SOURCES: dict[str, type[Source]] = {"sql": SQLAlchemySource, "files": FileSource}
+# "module:Class" by kind, imported on first use: a check over files never loads SQLAlchemy
+SOURCES: dict[str, str] = {
+    "sql": "monitor.sources.sqlalchemy:SQLAlchemySource",
+    "files": "monitor.sources.files:FileSource",
+}
+
+
+def source_class(kind: str) -> type[Source]:
+    module_name, class_name = SOURCES[kind].split(":")
+    source: type[Source] = getattr(importlib.import_module(module_name), class_name)
+    return source
 
 
 def open_source(config: SourceConfig) -> Source:
     """The source for ``config``; use it as a context manager to close it."""
-    return SOURCES[config.kind](config)
+    return source_class(config.kind)(config)

@@ -159,9 +159,28 @@ def _parse_objects(values: pd.Series) -> pd.Series:
 
 
 def within_window(frame: pd.DataFrame, column: str, start: datetime, end: datetime) -> pd.DataFrame:
-    """Rows with start <= column < end, sorted by time (stable, so ties keep source order)."""
+    """Rows with start <= column < end, sorted by time (stable, so ties keep source order).
+
+    ``frame`` itself comes back when it already is that (numbered from 0, every time
+    present and inside the window, in time order), as a time-filtered read of a log
+    written in time order usually is: selecting, sorting and renumbering would each
+    copy every column for nothing (about 0.4 s at 1M rows x 24 columns).
+    """
     times = frame[column]
     lower = pd.Timestamp(start).tz_convert("UTC") if start.tzinfo else pd.Timestamp(start, tz="UTC")
     upper = pd.Timestamp(end).tz_convert("UTC") if end.tzinfo else pd.Timestamp(end, tz="UTC")
+    if _in_order_within(frame, times, lower, upper):
+        return frame
     selected = frame.loc[(times >= lower) & (times < upper)]
     return selected.sort_values(column, kind="mergesort").reset_index(drop=True)
+
+
+def _in_order_within(frame: pd.DataFrame, times: pd.Series, lower: pd.Timestamp, upper: pd.Timestamp) -> bool:
+    index = frame.index
+    if not isinstance(index, pd.RangeIndex) or index.start != 0 or index.step != 1:
+        return False
+    if times.empty:
+        return False  # the general path also gives an empty frame its usual (copied) form
+    if times.isna().any() or not times.is_monotonic_increasing:
+        return False
+    return bool(times.iloc[0] >= lower) and bool(times.iloc[-1] < upper)

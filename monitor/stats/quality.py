@@ -26,5 +26,5 @@ def missing_shares(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, flo
         raise ConfigError(f"column(s) {', '.join(absent)} not found in the data")
     if len(frame) == 0:
         return dict.fromkeys(names, 0.0)
-    missing = frame[names].isna().sum()
-    return {name: float(missing[name]) / len(frame) for name in names}
+    # column by column: selecting them all first would copy the window
+    return {name: float(frame[name].isna().sum()) / len(frame) for name in names}

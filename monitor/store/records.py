@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -66,3 +67,8 @@ class OutboxItem:
     next_attempt_at: datetime
     last_status: int | None
     last_error: str | None
+
+
+def new_id() -> str:
+    """A row id: random, so two daemons or a daemon and `monitor check` never collide."""
+    return uuid.uuid4().hex

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -167,10 +166,6 @@ class SQLAlchemyStore(OutboxStore):
         query = select(schema.silences).where(schema.silences.c.ends_at > now)
         with self._begin() as connection:
             return [Silence(**row._mapping) for row in connection.execute(query)]
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 def _run_row(run: RunRecord) -> dict[str, Any]:
