@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from monitor.config.models import SourceConfig
 from monitor.errors import SourceError
 from monitor.secrets import MASK, mask_database_url
 from monitor.sources.base import ColumnKind, Source, kind_of_values, require_columns, unique
+from monitor.sources.pgbinary import binary_results, loads_as_text, supports_binary
 from monitor.sources.records import frame_from_chunks
 from monitor.sources.timestamps import (
     TimeStorage,
@@ -120,7 +121,9 @@ class SQLAlchemySource(Source):
                 statement = statement.where(sa.false())
             else:
                 statement = statement.where(self._time_filter(time_column, storage, start, end))
-            frame = self._fetch(connection, statement, wanted)
+            # datetimes are parsed below: pandas inferring them first would be wasted (text is cheap)
+            raw = [self.config.timestamp] if storage is not None and storage.kind == "datetime" else []
+            frame = self._fetch(connection, statement, wanted, raw)
         timestamp = self.config.timestamp
         frame[timestamp] = to_utc_timestamps(frame[timestamp], timestamp, self.location)
         return within_window(frame, timestamp, start, end)
@@ -270,7 +273,9 @@ class SQLAlchemySource(Source):
         return get_engine(self.url).dialect.name
 
     @staticmethod
-    def _fetch(connection: Connection, statement: sa.Select[Any], names: Sequence[str]) -> pd.DataFrame:
+    def _fetch(
+        connection: Connection, statement: sa.Select[Any], names: Sequence[str], raw: Collection[str] = ()
+    ) -> pd.DataFrame:
         """Run ``statement`` and build the frame from plain tuples, a chunk at a time.
 
         Rows are read from the DBAPI cursor itself when SQLAlchemy buffers nothing
@@ -278,15 +283,41 @@ class SQLAlchemySource(Source):
         convert, and building a frame from tuples is much faster than from Row
         objects (100k x 25 from SQLite: 0.39 s against 0.54 s for pandas.read_sql).
         Converting chunk by chunk (``monitor.sources.records``) keeps the objects in
-        the CPU caches: at 1M rows x 24 columns, 1.1 s against 3 s for one conversion.
+        the CPU caches: at 1M rows x 24 columns, ~1.3 s against ~3 s for one conversion.
+        PostgreSQL sends binary results when every column's type loads the same way
+        in binary as in text (``monitor.sources.pgbinary``), else the statement runs again.
+        The ``raw`` columns keep the fetched objects (see ``records.records_frame``).
         """
-        with connection.execute(statement) as result:
-            fetch_chunk: Callable[[int], Sequence[Any]]
-            if type(result.cursor_strategy) is CursorFetchStrategy and result.cursor is not None:
-                fetch_chunk = result.cursor.fetchmany
-            else:
+        if supports_binary(connection):
+            with binary_results(connection):
+                frame = _fetch_frame(connection, statement, names, raw, binary=True)
+            if frame is not None:
+                return frame
+            logger.debug("a column's type differs in binary: reading it as text")
+        frame = _fetch_frame(connection, statement, names, raw, binary=False)
+        assert frame is not None  # only binary reads decline
+        return frame
 
-                def fetch_chunk(size: int) -> list[tuple[Any, ...]]:
-                    return [tuple(row) for row in result.fetchmany(size)]
 
-            return frame_from_chunks(fetch_chunk, names)
+def _fetch_frame(
+    connection: Connection,
+    statement: sa.Select[Any],
+    names: Sequence[str],
+    raw: Collection[str],
+    *,
+    binary: bool,
+) -> pd.DataFrame | None:
+    """The frame of ``statement``'s rows; None when ``binary`` and a column's type loads differently."""
+    with connection.execute(statement) as result:
+        cursor = result.cursor
+        if binary and not loads_as_text(cursor):
+            return None
+        fetch_chunk: Callable[[int], Sequence[Any]]
+        if type(result.cursor_strategy) is CursorFetchStrategy and cursor is not None:
+            fetch_chunk = cursor.fetchmany
+        else:
+
+            def fetch_chunk(size: int) -> list[tuple[Any, ...]]:
+                return [tuple(row) for row in result.fetchmany(size)]
+
+        return frame_from_chunks(fetch_chunk, names, raw)

@@ -1,0 +1,179 @@
+"""The fast SQL read path (chunked conversion, PostgreSQL binary results, the time column
+parsed without pandas' inference first, no copy of a window already in order) returns
+exactly the frame of the straightforward path: every row fetched at once, converted by
+``DataFrame.from_records``, times parsed, then filtered, stably sorted and renumbered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from monitor.config.models import SourceConfig
+from monitor.sources import dispose_engines, open_source
+from monitor.sources import records as records_module
+from monitor.sources.records import frame_from_chunks, records_frame
+from monitor.sources.timestamps import to_utc_timestamps
+from tests.pg import temporary_database
+
+UTC = timezone.utc
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+ROWS = 240
+START, END = T0 + timedelta(hours=40), T0 + timedelta(hours=200)
+TABLE = "log"
+COLUMNS = ["id", "amount", "segment", "label", "flag"]
+
+
+@pytest.fixture(autouse=True)
+def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(records_module, "CHUNK_ROWS", 50)  # several chunks per window
+    yield
+    dispose_engines()
+
+
+def _times(shuffle: bool) -> list[datetime]:
+    hours = [T0 + timedelta(hours=i, microseconds=7 * i) for i in range(ROWS)]
+    if shuffle:  # rows written out of time order, with repeated times
+        order = np.random.default_rng(3).permutation(ROWS)
+        hours = [hours[i] for i in order]
+        hours[5] = hours[6]
+    return hours
+
+
+def _log(times: list[Any]) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    amount = rng.normal(100, 30, ROWS)
+    amount[::17] = np.nan
+    return pd.DataFrame(
+        {
+            "id": np.arange(ROWS),
+            "ts": times,
+            "amount": amount,
+            "segment": rng.choice(["retail", "sme", None], ROWS),
+            # late labels: present in the first rows only, so whole chunks hold NULL only
+            "label": [float(i % 2) if i < 60 else None for i in range(ROWS)],
+            "flag": [i % 3 == 0 for i in range(ROWS)],
+        }
+    )
+
+
+def _write(url: str, frame: pd.DataFrame, dtype: dict[str, Any] | None = None) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        frame.to_sql(TABLE, connection, index=False, dtype=dtype, if_exists="replace")
+    engine.dispose()
+
+
+def _straightforward(url: str, names: list[str]) -> pd.DataFrame:
+    """The previous path: one from_records over every row, the window cut out after parsing."""
+    engine = sa.create_engine(url)
+    table = sa.table(TABLE, *(sa.column(name) for name in names))
+    with engine.connect() as connection:
+        rows = [tuple(row) for row in connection.execute(sa.select(*table.c)).fetchall()]
+    engine.dispose()
+    frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
+    frame["ts"] = to_utc_timestamps(frame["ts"], "ts", "the test table")
+    inside = frame.loc[(frame["ts"] >= pd.Timestamp(START)) & (frame["ts"] < pd.Timestamp(END))]
+    return inside.sort_values("ts", kind="mergesort").reset_index(drop=True)
+
+
+def _assert_same_window(url: str) -> None:
+    with open_source(SourceConfig(url=url, table=TABLE, timestamp="ts")) as source:
+        fast = source.read_window(COLUMNS, START, END)
+    expected = _straightforward(url, ["ts", *COLUMNS])
+    assert len(expected) > 100
+    pd.testing.assert_frame_equal(fast, expected, check_exact=True)
+
+
+def _iso(times: list[datetime], fmt: str) -> list[str]:
+    return [t.strftime(fmt) for t in times]
+
+
+SQLITE_TIMES: dict[str, Any] = {
+    "iso-T-microseconds": lambda t: _iso(t, "%Y-%m-%dT%H:%M:%S.%f"),
+    "iso-space": lambda t: _iso(t, "%Y-%m-%d %H:%M:%S"),
+    "iso-Z": lambda t: _iso(t, "%Y-%m-%dT%H:%M:%S.%fZ"),
+    "iso-local-offset": lambda t: [v.astimezone(timezone(timedelta(hours=-5))).isoformat() for v in t],
+    "iso-mixed-writers": lambda t: [
+        v.strftime("%Y-%m-%dT%H:%M:%SZ") if i % 2 else v.strftime("%Y-%m-%d %H:%M:%S")
+        for i, v in enumerate(t)
+    ],
+    "epoch-int": lambda t: [int(v.timestamp()) for v in t],
+    "epoch-float": lambda t: [v.timestamp() for v in t],
+}
+
+
+@pytest.mark.parametrize("shuffle", [False, True], ids=["in-order", "shuffled"])
+@pytest.mark.parametrize("storage", list(SQLITE_TIMES))
+def test_sqlite_fast_path_equals_straightforward_path(tmp_path: Path, storage: str, shuffle: bool) -> None:
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    _write(url, _log(SQLITE_TIMES[storage](_times(shuffle))))
+    _assert_same_window(url)
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    with temporary_database() as url:
+        yield url
+
+
+PG_TIMES: dict[str, tuple[Any, Any]] = {
+    "timestamptz": (lambda t: t, sa.DateTime(timezone=True)),
+    "timestamp": (lambda t: [v.replace(tzinfo=None) for v in t], sa.DateTime(timezone=False)),
+    "iso-text-offset": (
+        lambda t: [v.astimezone(timezone(timedelta(hours=9))).isoformat() for v in t],
+        sa.Text(),
+    ),
+    "epoch-bigint": (lambda t: [int(v.timestamp()) for v in t], sa.BigInteger()),
+    "epoch-numeric": (lambda t: [Decimal(f"{v.timestamp():.6f}") for v in t], sa.Numeric(16, 6)),
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("shuffle", [False, True], ids=["in-order", "shuffled"])
+@pytest.mark.parametrize("storage", list(PG_TIMES))
+def test_postgres_fast_path_equals_straightforward_path(pg_url: str, storage: str, shuffle: bool) -> None:
+    make_times, sql_type = PG_TIMES[storage]
+    _write(pg_url, _log(make_times(_times(shuffle))), dtype={"ts": sql_type})
+    _assert_same_window(pg_url)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("sql_type", "values"),
+    [
+        (sa.REAL(), [1.1, None, 2.2]),  # binary gives 1.100000023841858: read as text instead
+        (sa.Numeric(10, 2), [Decimal("1.50"), None, Decimal("-3.25")]),
+        (sa.Date(), [date(2026, 3, 1), None, date(2026, 3, 2)]),
+        (sa.Boolean(), [True, None, False]),
+        (sa.Integer(), [1, None, 3]),
+    ],
+)
+def test_postgres_column_types_read_as_before(pg_url: str, sql_type: Any, values: list[Any]) -> None:
+    frame = _log(_times(False))
+    frame["amount"] = (values * ROWS)[:ROWS]
+    _write(pg_url, frame, dtype={"ts": sa.DateTime(timezone=True), "amount": sql_type})
+    _assert_same_window(pg_url)
+
+
+def test_chunks_of_different_dtypes_give_the_whole_conversion() -> None:
+    rows = [(i, None if i >= 4 else i * 1.5, "a" if i % 2 else None, None) for i in range(10)]
+    rows += [(10, "text", "b", datetime(2026, 3, 1, tzinfo=UTC))]
+    names = ["id", "value", "segment", "when"]
+    for size in (1, 3, 4, 100):
+        for raw in ((), ("when",)):
+            chunks = iter([rows[i : i + size] for i in range(0, len(rows), size)] + [[]])
+            fetched = frame_from_chunks(lambda _, chunks=chunks: next(chunks), names, raw, size)
+            pd.testing.assert_frame_equal(fetched, records_frame(rows, names, raw))
+    # the chunks above really did convert differently from the whole
+    assert list(records_frame(rows[:4], names).dtypes) != list(records_frame(rows, names).dtypes)
+    assert records_frame([], names, ("when",)).dtypes.tolist() == [object] * 4
+    only_time = records_frame([(1,), (2,)], ["when"], ("when",))
+    assert only_time["when"].tolist() == [1, 2] and only_time["when"].dtype == object
