@@ -8,8 +8,11 @@ an expression in the page and takes a screenshot.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -53,7 +56,8 @@ class Chromium:
     def __init__(self, executable: str, timeout: float = 20.0) -> None:
         self.executable = executable
         self.timeout = timeout
-        self._profile = tempfile.TemporaryDirectory(prefix="monitor-chromium-")
+        # Chromium's helper processes may still be writing the profile as it is removed
+        self._profile = tempfile.TemporaryDirectory(prefix="monitor-chromium-", ignore_cleanup_errors=True)
         self._process: subprocess.Popen[bytes] | None = None
         self._socket: Any = None
         self._next_id = 0
@@ -67,6 +71,7 @@ class Chromium:
             [self.executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: stopped with all its helpers
         )
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + self.timeout
@@ -83,13 +88,19 @@ class Chromium:
         if self._socket is not None:
             self._socket.close()
         if self._process is not None:
-            self._process.terminate()
+            self._signal_group(signal.SIGTERM)
             try:
                 self._process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+            self._signal_group(signal.SIGKILL)  # helpers that outlived the browser
         self._profile.cleanup()
+
+    def _signal_group(self, signum: int) -> None:
+        assert self._process is not None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._process.pid, signum)
 
     def _call(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> Any:
         self._next_id += 1
