@@ -199,7 +199,9 @@ def _rows_within(span: pd.DataFrame, timestamp: str, window: Interval) -> pd.Dat
     if not times.is_monotonic_increasing:
         return within_window(span, timestamp, window.start, window.end)
     first, last = times.searchsorted([pd.Timestamp(window.start), pd.Timestamp(window.end)], side="left")
-    return span.iloc[first:last].reset_index(drop=True)
+    rows = span.iloc[first:last]  # a view of the span's columns: reset_index would copy them
+    rows.index = pd.RangeIndex(len(rows))
+    return rows
 
 
 def _prediction_columns(monitor: MonitorConfig) -> list[str]:
