@@ -14,40 +14,17 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from monitor.alerts.channels import CHANNELS, Channel, make_channel
-from monitor.alerts.events import AlertEvent, DriftedColumn, Notification
+from monitor.alerts.events import AlertEvent, Notification
 from monitor.config.models import ChannelConfig
+from tests.alerts.events import alert_event
 
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 SLACK_PATH = "/services/T0SECRET1/B0SECRET2/xoxSecretToken123456"
 ROUTING_KEY = "R0UT1NGKEYsecret0123456789abcdef"
 SIGNING_SECRET = "plain-signing-secret-4321"
 
 
-@pytest.fixture(scope="session")
-def httpserver_listen_address() -> tuple[str, int]:
-    return ("127.0.0.1", 0)
-
-
 def make_event(**changes: Any) -> AlertEvent:
-    values: dict[str, Any] = {
-        "alert_id": "churn:dataset_drift:",
-        "monitor": "churn",
-        "rule": "dataset_drift",
-        "subject": "",
-        "status": "firing",
-        "severity": "warning",
-        "summary": "62% of columns drifted (threshold 50%)",
-        "value": 0.62,
-        "threshold": 0.5,
-        "started_at": T0,
-        "resolved_at": None,
-        "window_start": T0 - timedelta(hours=1),
-        "window_end": T0,
-        "report_url": "https://reports.example.com/churn/1.html",
-        "drifted_columns": (DriftedColumn("age", "psi", 0.31, 0.2),),
-    }
-    values.update(changes)
-    return AlertEvent(**values)
+    return alert_event(**changes)
 
 
 def notification(*events: AlertEvent, test: bool = False) -> Notification:

@@ -19,11 +19,6 @@ PD_INVALID = (
 )
 
 
-@pytest.fixture(scope="session")
-def httpserver_listen_address() -> tuple[str, int]:
-    return ("127.0.0.1", 0)
-
-
 def sent_json(server: HTTPServer) -> Any:
     [(request, _)] = server.log
     return json.loads(request.get_data())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,8 +14,8 @@ from werkzeug import Request, Response
 from monitor.alerts.channels import SlackChannel, make_channel
 from monitor.alerts.events import AlertEvent, DriftedColumn, Notification
 from monitor.config.models import ChannelConfig
+from tests.alerts.events import T0, alert_event
 
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 HOOK_PATH = "/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
 
 # Slack's Block Kit reference: which keys each object may have, and the limits
@@ -85,34 +85,13 @@ def slack_like(request: Request) -> Response:
     return Response("ok", status=200)
 
 
-@pytest.fixture(scope="session")
-def httpserver_listen_address() -> tuple[str, int]:
-    return ("127.0.0.1", 0)
-
-
 def make_event(**changes: Any) -> AlertEvent:
-    values: dict[str, Any] = {
-        "alert_id": "churn:dataset_drift:",
-        "monitor": "churn",
-        "rule": "dataset_drift",
-        "subject": "",
-        "status": "firing",
-        "severity": "warning",
-        "summary": "62% of columns drifted (threshold 50%)",
-        "value": 0.62,
-        "threshold": 0.5,
-        "started_at": T0,
-        "resolved_at": None,
-        "window_start": T0 - timedelta(hours=1),
-        "window_end": T0,
+    two_columns = (DriftedColumn("age", "psi", 0.31, 0.2), DriftedColumn("income", "ks", 0.001, 0.05))
+    defaults: dict[str, Any] = {
         "report_url": "https://reports.example.com/churn/2026-03-01T12.html",
-        "drifted_columns": (
-            DriftedColumn("age", "psi", 0.31, 0.2),
-            DriftedColumn("income", "ks", 0.001, 0.05),
-        ),
+        "drifted_columns": two_columns,
     }
-    values.update(changes)
-    return AlertEvent(**values)
+    return alert_event(**{**defaults, **changes})
 
 
 def notification(*events: AlertEvent, test: bool = False) -> Notification:

@@ -18,8 +18,8 @@ from monitor.alerts.channels import WebhookChannel, make_channel
 from monitor.alerts.events import AlertEvent, Notification
 from monitor.config.models import ChannelConfig
 from monitor.errors import ConfigError
+from tests.alerts.events import T0, alert_event
 
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 WHSEC = "whsec_" + base64.b64encode(b"sixteen-byte-key-and-some-more!!").decode()
 CONTRACT_KEYS = {
     "version",
@@ -38,30 +38,18 @@ CONTRACT_KEYS = {
 }
 
 
-@pytest.fixture(scope="session")
-def httpserver_listen_address() -> tuple[str, int]:
-    return ("127.0.0.1", 0)
-
-
 def make_event(**changes: Any) -> AlertEvent:
-    values: dict[str, Any] = {
+    column_drift: dict[str, Any] = {
         "alert_id": "churn:column_drift:age",
-        "monitor": "churn",
         "rule": "column_drift",
         "subject": "age",
-        "status": "firing",
         "severity": "critical",
         "summary": "age drifted: psi 0.31 > 0.2 — «ünïcode»",
         "value": 0.31,
         "threshold": 0.2,
-        "started_at": T0,
-        "resolved_at": None,
-        "window_start": T0 - timedelta(hours=1),
-        "window_end": T0,
-        "report_url": "https://reports.example.com/churn/1.html",
+        "drifted_columns": (),
     }
-    values.update(changes)
-    return AlertEvent(**values)
+    return alert_event(**{**column_drift, **changes})
 
 
 def notification(

@@ -9,22 +9,8 @@ from monitor.alerts.events import AlertEvent, Notification
 from monitor.alerts.state import AlertState, Step
 from monitor.errors import StoreError
 from monitor.store import MetricValue, RunRecord, Silence, SQLAlchemyStore, new_id
-from tests.pg import temporary_database
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        store = SQLAlchemyStore(f"sqlite:///{tmp_path / 'state.db'}")
-        yield store
-        store.close()
-    else:
-        with temporary_database() as url:
-            store = SQLAlchemyStore(url)
-            yield store
-            store.close()
 
 
 def make_run(monitor="m", end=T0, status="ok"):

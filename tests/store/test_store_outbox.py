@@ -10,22 +10,7 @@ import pytest
 
 from monitor.alerts.state import Step
 from monitor.errors import StoreError
-from monitor.store import SQLAlchemyStore
-from tests.pg import temporary_database
 from tests.store.test_store_contract import make_notification, make_run, make_state
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        store = SQLAlchemyStore(f"sqlite:///{tmp_path / 'state.db'}")
-        yield store
-        store.close()
-    else:
-        with temporary_database() as url:
-            store = SQLAlchemyStore(url)
-            yield store
-            store.close()
 
 
 def enqueue(store, *notifications):
