@@ -1,4 +1,4 @@
-"""What one run of one monitor found, and its JSON form (contract §3)."""
+"""What one run of one monitor found, and its JSON form (docs/reference.md, "JSON output")."""
 
 from __future__ import annotations
 

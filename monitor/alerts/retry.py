@@ -1,4 +1,4 @@
-"""When a delivery is retried, and how long to wait: the contract's retry rules (§4).
+"""When a delivery is retried, and how long to wait: the retry rules of docs/reference.md ("Alerts").
 
 Connection errors, timeouts, 408, 429 and 5xx are worth another try; any other
 4xx (or an unexpected 3xx) is the receiver refusing the message for good.
@@ -93,7 +93,7 @@ def next_delay(attempt: int, retry: RetryConfig, retry_after: float | None, rng:
     The ceiling doubles from ``retry.initial`` per attempt and stops at ``retry.max``;
     the wait is drawn uniformly from the upper half of that ceiling ("equal jitter"):
     retries of many deliveries spread out, yet the first retry still comes after
-    about ``retry.initial`` as the contract promises (full jitter could retry at once).
+    about ``retry.initial`` as docs/reference.md promises (full jitter could retry at once).
     A ``Retry-After`` longer than that is waited out in full.
     """
     if attempt < 1:

@@ -1,4 +1,4 @@
-"""Alert rules (contract §2): each turns a run's result into outcomes, one per subject.
+"""Alert rules (docs/reference.md, "Config"): each turns a run's result into outcomes, one per subject.
 
 A rule that has nothing to judge (no target yet, an empty window for a drift
 rule) yields no outcome, so its alerts keep their state rather than resolve on

@@ -1,4 +1,4 @@
-"""The ``monitor`` command line (contract §1)."""
+"""The ``monitor`` command line (docs/reference.md, "Commands")."""
 
 from monitor.cli.main import main
 

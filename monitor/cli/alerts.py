@@ -1,4 +1,4 @@
-"""`monitor alerts list / silence / unsilence / test` (contract §4)."""
+"""`monitor alerts list / silence / unsilence / test` (docs/reference.md, "Alerts")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The ``monitor`` command line (contract §1). Exit codes are decided here and only here."""
+"""The ``monitor`` command line (docs/reference.md, "Commands"). Exit codes are decided here and only here."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ LOG_FORMATS = ["text", "json"]
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse exits 2 on usage errors, as the contract wants; keep its message one line.
+    """argparse exits 2 on usage errors, as docs/reference.md documents; keep its message one line.
 
     Every (sub)command accepts the global flags, so `monitor run -c x.yaml --log-format json`
     works as well as `monitor --log-format json run -c x.yaml`. They default to SUPPRESS, so a

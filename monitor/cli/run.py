@@ -1,4 +1,4 @@
-"""``monitor run -c CONFIG``: the daemon, until SIGTERM/SIGINT (contract §5)."""
+"""``monitor run -c CONFIG``: the daemon, until SIGTERM/SIGINT (docs/reference.md, "Daemon")."""
 
 from __future__ import annotations
 

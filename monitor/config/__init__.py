@@ -1,4 +1,4 @@
-"""Typed configuration (contract §2), validated once at load."""
+"""Typed configuration (docs/reference.md, "Config"), validated once at load."""
 
 from monitor.config.durations import format_duration, parse_duration
 from monitor.config.loader import load_config, parse_config

@@ -107,7 +107,7 @@ class PredictionConfig(Model):
 
     @property
     def drift_column(self) -> str:
-        """Prediction drift is measured on the score when there is one (contract)."""
+        """Prediction drift is measured on the score when there is one (docs/reference.md)."""
         return self.score if self.score is not None else str(self.column)
 
 

@@ -27,7 +27,7 @@ from monitor.reports.sampling import Sample, sample_by_time
 
 logger = logging.getLogger(__name__)
 
-# Our config's method names -> Evidently's stattest names; None lets Evidently choose (contract: auto).
+# Our config's method names -> Evidently's stattest names; None lets Evidently choose (docs/reference.md: auto).
 EVIDENTLY_METHODS: dict[str, str | None] = {
     "auto": None,
     "ks": "ks",

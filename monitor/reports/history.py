@@ -1,6 +1,6 @@
 """A monitor's run history as the index pages and ``monitor history`` show it.
 
-The store keeps each run's full JSON result (contract section 3); this module
+The store keeps each run's full JSON result (docs/reference.md, "JSON output"); this module
 turns stored runs, and the run being checked right now (written to the store
 only after its report), into ``RunSummary`` rows: time, window, rows, status,
 drifted columns and the main performance metric against its reference.

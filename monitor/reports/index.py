@@ -26,7 +26,7 @@ from monitor.reports.trend import TrendChart, TrendInput, trend_chart
 logger = logging.getLogger(__name__)
 
 STATUSES = ("ok", "alert", "error")
-# Error metrics: a value above the reference is the worse one (contract section 2 lists the metrics).
+# Error metrics: a value above the reference is the worse one (docs/reference.md lists the metrics).
 LOWER_IS_BETTER = frozenset({"log_loss", "mae", "rmse", "mape"})
 
 

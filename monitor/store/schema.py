@@ -71,7 +71,7 @@ runs = Table(
     Column("drift_share", Float),
     Column("dataset_drift", Boolean),
     Column("report_path", Text),
-    Column("result", Text, nullable=False),  # the run's JSON document (contract §3)
+    Column("result", Text, nullable=False),  # the run's JSON document (docs/reference.md, "JSON output")
     Index("ix_monitor_runs_monitor_end", "monitor", "window_end"),
 )
 

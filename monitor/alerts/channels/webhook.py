@@ -1,4 +1,4 @@
-"""Generic webhook: the contract's JSON body, signed per the Standard Webhooks specification.
+"""Generic webhook: the JSON body of docs/reference.md, signed per the Standard Webhooks specification.
 
 Receivers verify with any standardwebhooks library: the signed content is
 ``"{webhook-id}.{webhook-timestamp}.{body}"``, HMAC-SHA256, base64, prefixed ``v1,``.
@@ -47,7 +47,7 @@ def sign(key: bytes, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 def event_body(event: AlertEvent) -> dict[str, Any]:
-    """The contract's body, exactly these keys."""
+    """The documented body (docs/reference.md, "Webhook payload"), exactly these keys."""
     return {
         "version": "1",
         "status": event.status,
