@@ -29,7 +29,7 @@ from monitor.sources.timestamps import within_window
 from monitor.stats.methods import Kind
 from monitor.store import new_id
 from monitor.store.history import metric_values, run_record
-from monitor.windows import Interval, resolve_windows
+from monitor.windows import Interval, ensure_disjoint, resolve_windows
 
 if TYPE_CHECKING:
     from monitor.store import SQLAlchemyStore
@@ -95,6 +95,7 @@ class Checker:
     # -- reading and statistics -----------------------------------------------------------------
 
     def _read(self, monitor: MonitorConfig, result: MonitorResult) -> Frames:
+        ensure_disjoint(result.windows)
         columns = _wanted_columns(monitor)
         current_window, reference_window = result.windows.current, result.windows.reference
         if monitor.source.path is not None and _touching(reference_window, current_window):

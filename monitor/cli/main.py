@@ -103,6 +103,8 @@ def _run_validate(args: argparse.Namespace) -> int:
         for name, monitor in config.monitors.items():
             try:  # every monitor is tried, so one run lists every problem
                 problems += [f"monitors.{name}.{problem}" for problem in check_monitor_source(monitor)]
+            except ConfigError as exc:  # a table the database lacks
+                problems.append(".".join(p for p in ("monitors", name, exc.key) if p) + f": {exc.detail}")
             except MonitorError as exc:
                 unreachable.append(f"monitors.{name}: {scrub(str(exc))}")
     for problem in problems:

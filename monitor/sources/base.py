@@ -85,6 +85,14 @@ class ColumnNotFoundError(ConfigError):
         self.column = column
 
 
+class TableNotFoundError(ConfigError):
+    """The config names a table the (reachable) database does not have: a config mistake (exit 2),
+    keyed ``source.table``; a label table's reader re-keys it ``target.table``."""
+
+    def __init__(self, message: str, key: str = "source.table") -> None:
+        super().__init__(message, key=key)
+
+
 def require_columns(wanted: Iterable[str], available: Iterable[str], where: str) -> None:
     """Raise ColumnNotFoundError naming the first column of ``wanted`` that ``where`` lacks."""
     present = set(available)

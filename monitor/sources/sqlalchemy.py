@@ -25,7 +25,14 @@ from sqlalchemy.sql.expression import ColumnElement
 from monitor.config.models import SourceConfig
 from monitor.errors import SourceError
 from monitor.secrets import MASK, mask_database_url
-from monitor.sources.base import ColumnKind, Source, kind_of_values, require_columns, unique
+from monitor.sources.base import (
+    ColumnKind,
+    Source,
+    TableNotFoundError,
+    kind_of_values,
+    require_columns,
+    unique,
+)
 from monitor.sources.pgbinary import binary_results, loads_as_text, supports_binary
 from monitor.sources.records import frame_from_chunks
 from monitor.sources.timestamps import (
@@ -172,7 +179,7 @@ class SQLAlchemySource(Source):
             with connection:
                 yield connection
         except sa.exc.NoSuchTableError as exc:
-            raise SourceError(f"table {self.config.table!r} not found in {self.masked_url}") from exc
+            raise TableNotFoundError(f"table {self.config.table!r} not found in {self.masked_url}") from exc
         except sa.exc.SQLAlchemyError as exc:
             self._raise(f"cannot read {self.location}", exc)
 
@@ -211,7 +218,7 @@ class SQLAlchemySource(Source):
                 schema, name = self._table_name()
                 inspector = sa.inspect(connection)
                 if not inspector.has_table(name, schema=schema):
-                    raise SourceError(f"table {self.config.table!r} not found in {self.masked_url}")
+                    raise TableNotFoundError(f"table {self.config.table!r} not found in {self.masked_url}")
                 reflected = inspector.get_columns(name, schema=schema)
                 self._columns = {info["name"]: info["type"] for info in reflected}
             else:

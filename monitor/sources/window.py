@@ -15,7 +15,7 @@ import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.errors import ConfigError
-from monitor.sources.base import ColumnKind, ColumnNotFoundError, unique
+from monitor.sources.base import ColumnKind, ColumnNotFoundError, TableNotFoundError, unique
 from monitor.sources.registry import open_source
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,10 @@ def target_source_config(monitor: MonitorConfig) -> SourceConfig:
 def _join_target(frame: pd.DataFrame, labels_config: SourceConfig, column: str, key: str) -> pd.DataFrame:
     keys = frame[key]
     with open_source(labels_config) as labels_source:
-        labels = labels_source.read_keys(key, [column], keys) if keys.notna().any() else None
+        try:
+            labels = labels_source.read_keys(key, [column], keys) if keys.notna().any() else None
+        except TableNotFoundError as exc:
+            raise ConfigError(exc.detail, key="target.table") from exc
         if labels is None:
             labels = pd.DataFrame({key: pd.Series(dtype=keys.dtype), column: pd.Series(dtype=float)})
     # a label corrected later is written again: the last row of a key wins
@@ -134,7 +137,10 @@ def check_monitor_source(monitor: MonitorConfig) -> list[str]:
         key = str(target.join_on)
         problems.extend(_missing([key], kinds, where, "target.join_on"))
         with open_source(target_source_config(monitor)) as labels:
-            label_kinds = labels.list_columns()
+            try:
+                label_kinds = labels.list_columns()
+            except TableNotFoundError as exc:
+                return [*problems, f"target.table: {exc.detail}"]
             problems.extend(_missing([key], label_kinds, labels.location, "target.join_on"))
             problems.extend(_missing([target.column], label_kinds, labels.location, "target.column"))
     elif target is not None:
