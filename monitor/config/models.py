@@ -338,6 +338,8 @@ class ReportsConfig(Model):
 class ServerConfig(Model):
     host: str = "127.0.0.1"
     port: int = Field(9108, ge=0, le=65535)
+    read_timeout: Duration = timedelta(seconds=5)  # a connection silent this long is closed
+    threads: int = Field(4, ge=1, le=64)  # requests served at once; slow clients hold no thread
 
 
 class DaemonConfig(Model):
