@@ -23,6 +23,7 @@ from monitor.alerts.state import AlertState, Step
 from monitor.errors import StoreError
 from monitor.secrets import mask_database_url
 from monitor.store import schema
+from monitor.store.create import create_tables
 from monitor.store.outbox import OutboxStore, outbox_row
 from monitor.store.records import MetricValue, RunRecord, Silence
 
@@ -46,7 +47,7 @@ class SQLAlchemyStore(OutboxStore):
         """A transaction whose failures become StoreError without the URL's password."""
         try:
             if not self._ready:
-                schema.metadata.create_all(self.engine)
+                create_tables(self.engine, schema.metadata)  # safe when processes start at once
                 self._ready = True
             with self.engine.begin() as connection:
                 yield connection
