@@ -70,7 +70,8 @@ def test_half_open_connections_hold_no_thread_and_are_closed(daemon: Daemon) -> 
         status, _ = daemon.get("/healthz")
         assert status in (200, 503)
         assert time.monotonic() - started < 5
-        assert threads_of(daemon.process.pid) <= before + 4
+        # no thread per connection (the daemon's own runs may start a few meanwhile)
+        assert threads_of(daemon.process.pid) < before + HALF_OPEN // 10
         # and it closes every one of them soon after the read timeout
         deadline = time.monotonic() + READ_TIMEOUT + 10
         left = still_open(sockets)
