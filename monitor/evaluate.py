@@ -19,7 +19,7 @@ from monitor.records.drift import ColumnDrift, Kind
 from monitor.records.result import MetricComparison, MonitorResult, Performance
 from monitor.records.windows import Interval, Windows
 from monitor.sources.timestamps import within_window
-from monitor.windows import resolve_windows
+from monitor.windows import ensure_disjoint, resolve_windows
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ def evaluate(name: str, monitor: MonitorConfig, at: datetime) -> Evaluation:
 
 
 def read_windows(name: str, monitor: MonitorConfig, windows: Windows) -> Frames:
+    ensure_disjoint(windows)
     columns = wanted_columns(monitor)
     current_window, reference_window = windows.current, windows.reference
     if monitor.source.path is not None and _touching(reference_window, current_window):

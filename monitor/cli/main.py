@@ -114,6 +114,8 @@ def _run_validate(args: argparse.Namespace) -> int:
                 problems += found
                 if not found and monitor.features is None:
                     print(_inferred_features(name, monitor))
+            except ConfigError as exc:  # a table the database lacks
+                problems.append(".".join(p for p in ("monitors", name, exc.key) if p) + f": {exc.detail}")
             except MonitorError as exc:
                 unreachable.append(f"monitors.{name}: {scrub(str(exc))}")
     for problem in problems:

@@ -14,27 +14,15 @@ import typing
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from monitor import secrets
 from monitor.config.models import Config
+from monitor.config.yamlread import MAX_BYTES, read_yaml
 from monitor.errors import ConfigError
+from monitor.printable import escape_control
 
 _VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1's yes/no/on/off booleans: ``on:`` stays a key, ``NO`` a country."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
 
 
 def _interpolate(node: Any, path: tuple[str, ...], file: str) -> Any:
@@ -62,7 +50,7 @@ def _interpolate(node: Any, path: tuple[str, ...], file: str) -> Any:
 
 
 def _key_path(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc)
+    return ".".join(escape_control(str(part)) for part in loc)
 
 
 def _format_errors(error: ValidationError, file: str) -> ConfigError:
@@ -153,7 +141,8 @@ def _resolve_relative(config: dict[str, Any], base: Path) -> None:
         reports["dir"] = fix_path(reports["dir"])
     elif reports is None or isinstance(reports, dict):
         config["reports"] = {**(reports or {}), "dir": fix_path("reports")}
-    for monitor in (config.get("monitors") or {}).values():
+    monitors = config.get("monitors")
+    for monitor in monitors.values() if isinstance(monitors, dict) else ():  # else: validation says
         if not isinstance(monitor, dict):
             continue
         for section in ("source", "target"):
@@ -167,14 +156,7 @@ def _resolve_relative(config: dict[str, Any], base: Path) -> None:
 
 def parse_config(text: str, file: str = "<config>", base: Path | None = None) -> Config:
     """Validate YAML text into a :class:`Config`; ``base`` anchors relative paths."""
-    try:
-        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(f"YAML syntax error: {where}{exc.problem}", file=file) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"YAML error: {exc}", file=file) from None
+    raw = read_yaml(text, file)  # bounded: aliases, depth and size are checked before expanding
     if not isinstance(raw, dict):
         raise ConfigError("the config must be a mapping with at least a monitors: section", file=file)
     raw = _interpolate(raw, (), file)
@@ -192,9 +174,22 @@ def parse_config(text: str, file: str = "<config>", base: Path | None = None) ->
 def load_config(path: str | os.PathLike[str]) -> Config:
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)  # never more: a config is small
     except FileNotFoundError:
         raise ConfigError("config file not found", file=str(file)) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read config file: {exc.strerror}", file=str(file)) from None
+        raise ConfigError(f"cannot read config file: {exc.strerror or exc}", file=str(file)) from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError(
+            f"the config is larger than {MAX_BYTES // 1024} KiB; is this the right file?", file=str(file)
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} (save the file as UTF-8)",
+            file=str(file),
+        ) from None
     return parse_config(text, file=str(file), base=file.resolve().parent)

@@ -8,11 +8,34 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from monitor.config.durations import Duration
+from monitor.printable import name_problem
+
+# The longest monitor, channel or column name: the store's name columns hold 200 characters on every
+# backend (VARCHAR(200) on PostgreSQL), see monitor/store/schema.py and docs/reference.md, "Names".
+NAME_LENGTH = 200
+
+
+def _check_name(name: str) -> str:
+    problem = name_problem(name, NAME_LENGTH)
+    if problem is not None:
+        raise ValueError(problem)
+    return name
+
+
+Name = Annotated[str, AfterValidator(_check_name)]
 
 DRIFT_METHODS = (
     "auto",
@@ -75,7 +98,7 @@ class SourceConfig(Model):
     table: str | None = None
     query: str | None = None
     path: str | None = None
-    timestamp: str
+    timestamp: Name
 
     @model_validator(mode="after")
     def _one_kind(self) -> SourceConfig:
@@ -93,8 +116,8 @@ class SourceConfig(Model):
 
 
 class FeaturesConfig(Model):
-    numerical: list[str] = Field(default_factory=list)
-    categorical: list[str] = Field(default_factory=list)
+    numerical: list[Name] = Field(default_factory=list)
+    categorical: list[Name] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _disjoint(self) -> FeaturesConfig:
@@ -109,8 +132,8 @@ class FeaturesConfig(Model):
 
 
 class PredictionConfig(Model):
-    column: str | None = None
-    score: str | None = None
+    column: Name | None = None
+    score: Name | None = None
     task: Literal["classification", "regression"] = "classification"
 
     @field_validator("score", mode="before")
@@ -138,12 +161,12 @@ class PredictionConfig(Model):
 class TargetConfig(Model):
     """Ground truth: in the same rows, or in another table/file joined on ``join_on``."""
 
-    column: str
+    column: Name
     table: str | None = None
     query: str | None = None
     path: str | None = None
     url: str | None = None
-    join_on: str | None = None
+    join_on: Name | None = None
 
     @model_validator(mode="after")
     def _where(self) -> TargetConfig:
@@ -206,14 +229,14 @@ class ScheduleConfig(Model):
 
 class ColumnDriftConfig(Model):
     method: DriftMethodName = "auto"
-    threshold: float | None = None
+    threshold: float | None = Field(None, ge=0.0, allow_inf_nan=False)
 
 
 class DriftConfig(Model):
     method: DriftMethodName = "auto"
-    threshold: float | None = None
+    threshold: float | None = Field(None, ge=0.0, allow_inf_nan=False)
     share: float = Field(0.5, ge=0.0, le=1.0)
-    columns: dict[str, ColumnDriftConfig] = Field(default_factory=dict)
+    columns: dict[Name, ColumnDriftConfig] = Field(default_factory=dict)
 
     def setting(self, column: str) -> tuple[str, float | None]:
         """The method and threshold that judge ``column``, wherever it is used (a feature, the
@@ -231,7 +254,7 @@ class DriftConfig(Model):
 class AlertRuleConfig(Model):
     rule: RuleName = Field(validation_alias=AliasChoices("rule", "on"))
     channels: list[str] = Field(default_factory=list)
-    columns: list[str] | None = None
+    columns: list[Name] | None = None
     metric: str | None = None
     max_drop: float = Field(0.05, ge=0.0)
     max_share: float = Field(0.1, ge=0.0, le=1.0)
@@ -353,6 +376,8 @@ class ReportsConfig(Model):
 class ServerConfig(Model):
     host: str = "127.0.0.1"
     port: int = Field(9108, ge=0, le=65535)
+    read_timeout: Duration = timedelta(seconds=5)  # a connection silent this long is closed
+    threads: int = Field(4, ge=1, le=64)  # requests served at once; slow clients hold no thread
 
 
 class DaemonConfig(Model):
@@ -368,8 +393,8 @@ class Config(Model):
     reports: ReportsConfig = ReportsConfig()
     server: ServerConfig = ServerConfig()
     daemon: DaemonConfig = DaemonConfig()
-    channels: dict[str, ChannelConfig] = Field(default_factory=dict)
-    monitors: dict[str, MonitorConfig]
+    channels: dict[Name, ChannelConfig] = Field(default_factory=dict)
+    monitors: dict[Name, MonitorConfig]
     path: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")

@@ -11,16 +11,16 @@ import html
 import json
 import logging
 import mimetypes
-import socket
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+import waitress.server
 from prometheus_client import CONTENT_TYPE_LATEST
+from waitress import wasyncore
 
 from monitor.errors import MonitorError
 
@@ -55,113 +55,84 @@ def resolve_report_path(root: Path, url_path: str) -> Path | None:
     return target if target == base or target.is_relative_to(base) else None
 
 
-class Handler(BaseHTTPRequestHandler):
-    endpoints: Endpoints
-    server_version = "monitor"
+Response = tuple[HTTPStatus, bytes, str, dict[str, str]]
 
-    def do_GET(self) -> None:
-        self._serve(head=False)
 
-    def do_HEAD(self) -> None:
-        self._serve(head=True)
+class ReportsApp:
+    """The WSGI application: GET and HEAD of ``/``, ``/healthz``, ``/metrics`` and ``/reports/``."""
 
-    def _refuse(self) -> None:
-        self._send(
-            HTTPStatus.METHOD_NOT_ALLOWED, b"method not allowed\n", "text/plain", extra={"Allow": "GET, HEAD"}
-        )
+    def __init__(self, endpoints: Endpoints) -> None:
+        self.endpoints = endpoints
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
-
-    def _serve(self, head: bool) -> None:
-        path = urlsplit(self.path).path
-        try:
-            if path == "/healthz":
-                healthy, document = self.endpoints.health()
-                status = HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE
-                body = (json.dumps(document, indent=2) + "\n").encode()
-                self._send(status, body, "application/json", head=head)
-            elif path == "/metrics":
-                self._send(HTTPStatus.OK, self.endpoints.metrics(), CONTENT_TYPE_LATEST, head=head)
-            elif path == "/reports":
-                self._send(
-                    HTTPStatus.MOVED_PERMANENTLY,
-                    b"",
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        # the raw target, decoded once by resolve_report_path (PATH_INFO is decoded already)
+        path = urlsplit(environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")).path
+        if method not in ("GET", "HEAD"):
+            status, body, kind, extra = (
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                b"method not allowed\n",
+                "text/plain",
+                {"Allow": "GET, HEAD"},
+            )
+        else:
+            try:
+                status, body, kind, extra = self._route(path)
+            except MonitorError as exc:
+                log.error("http %s: %s", path, exc)
+                status, body, kind, extra = (
+                    HTTPStatus.INTERNAL_SERVER_ERROR,
+                    b"internal error\n",
                     "text/plain",
-                    head=head,
-                    extra={"Location": "/reports/"},
+                    {},
                 )
-            elif path.startswith("/reports/"):
-                self._report(path.removeprefix("/reports/"), path, head)
-            elif path == "/":
-                links = " ".join(
-                    f'<a href="{link}">{link}</a>' for link in ("/healthz", "/metrics", "/reports/")
-                )
-                self._send(
-                    HTTPStatus.OK,
-                    f"<!doctype html><title>monitor</title>{links}\n".encode(),
-                    "text/html",
-                    head=head,
-                )
-            else:
-                self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head=head)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        except MonitorError as exc:
-            log.error("http %s: %s", path, exc)
-            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, b"internal error\n", "text/plain", head=head)
+        headers = [
+            ("Content-Type", kind),
+            ("Content-Length", str(len(body))),
+            ("X-Content-Type-Options", "nosniff"),
+            *extra.items(),
+        ]
+        start_response(f"{status.value} {status.phrase}", headers)
+        return [b""] if method == "HEAD" else [body]
 
-    def _report(self, relative: str, url_path: str, head: bool) -> None:
+    def _route(self, path: str) -> Response:
+        if path == "/healthz":
+            healthy, document = self.endpoints.health()
+            status = HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE
+            return status, (json.dumps(document, indent=2) + "\n").encode(), "application/json", {}
+        if path == "/metrics":
+            return HTTPStatus.OK, self.endpoints.metrics(), CONTENT_TYPE_LATEST, {}
+        if path == "/reports":
+            return HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain", {"Location": "/reports/"}
+        if path.startswith("/reports/"):
+            return self._report(path.removeprefix("/reports/"), path)
+        if path == "/":
+            links = " ".join(f'<a href="{link}">{link}</a>' for link in ("/healthz", "/metrics", "/reports/"))
+            return HTTPStatus.OK, f"<!doctype html><title>monitor</title>{links}\n".encode(), "text/html", {}
+        return _NOT_FOUND
+
+    def _report(self, relative: str, url_path: str) -> Response:
         target = resolve_report_path(self.endpoints.reports_dir(), relative)
         if target is None:
-            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head=head)
-            return
+            return _NOT_FOUND
         if target.is_dir():
             if not url_path.endswith("/"):
-                self._send(
-                    HTTPStatus.MOVED_PERMANENTLY,
-                    b"",
-                    "text/plain",
-                    head=head,
-                    extra={"Location": url_path + "/"},
-                )
-                return
+                return HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain", {"Location": url_path + "/"}
             index = target / "index.html"
-            if index.is_file():
-                target = index
-            else:
-                self._send(HTTPStatus.OK, _listing(target, url_path), "text/html; charset=utf-8", head=head)
-                return
+            if not index.is_file():
+                return HTTPStatus.OK, _listing(target, url_path), "text/html; charset=utf-8", {}
+            target = index
         try:
             body = target.read_bytes()
         except OSError:
-            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", head=head)
-            return
+            return _NOT_FOUND
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if kind.startswith("text/"):
             kind += "; charset=utf-8"
-        self._send(HTTPStatus.OK, body, kind, head=head)
+        return HTTPStatus.OK, body, kind, {}
 
-    def _send(
-        self,
-        status: HTTPStatus,
-        body: bytes,
-        kind: str,
-        *,
-        head: bool = False,
-        extra: dict[str, str] | None = None,
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-Content-Type-Options", "nosniff")
-        for key, value in (extra or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
-        log.debug("http %s " + format, self.address_string(), *args)
+_NOT_FOUND: Response = (HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", {})
 
 
 def _listing(directory: Path, url_path: str) -> bytes:
@@ -176,33 +147,73 @@ def _listing(directory: Path, url_path: str) -> bytes:
     return f"{head}<h1>{title}</h1><ul>{items}</ul>\n".encode()
 
 
-class _IPv6Server(ThreadingHTTPServer):
-    address_family = socket.AF_INET6
-
-
 class HTTPServer:
-    """A ThreadingHTTPServer on its own thread; ``address`` is the bound one (port 0 picks a free port)."""
+    """waitress on its own thread; ``url`` has the bound address (port 0 picks a free port).
 
-    def __init__(self, host: str, port: int, endpoints: Endpoints) -> None:
-        handler = type("BoundHandler", (Handler,), {"endpoints": endpoints})
-        server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
+    waitress reads requests on one I/O thread and hands only complete ones to ``threads``
+    workers, so slow or idle clients hold a socket, never a thread; a connection silent
+    for ``read_timeout`` is closed (docs/reference.md, "HTTP server"). At most
+    ``connection_limit`` connections are open at once; more wait in the listen backlog.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        endpoints: Endpoints,
+        *,
+        read_timeout: float = 5.0,
+        threads: int = 4,
+        connection_limit: int = 500,
+    ) -> None:
+        self._map: dict[int, Any] = {}
         try:
-            self._server = server_class((host, port), handler)
+            server = waitress.server.create_server(
+                ReportsApp(endpoints),
+                map=self._map,
+                host=host,
+                port=port,
+                threads=threads,
+                connection_limit=connection_limit,
+                asyncore_use_poll=True,  # select() stops at 1024 descriptors
+                ident="monitor",
+                expose_tracebacks=False,
+            )
         except OSError as exc:
             raise MonitorError(f"server: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="http", daemon=True)
+        if not isinstance(server, waitress.server.BaseWSGIServer):  # one host: one socket
+            raise MonitorError(f"server: cannot listen on {host}:{port}: more than one address")
+        self._server = server
+        assert server.socket is not None  # bound by create_server
+        self._address: tuple[str, int] = server.socket.getsockname()[:2]
+        # waitress reads these two as whole seconds; set here, fractions work too
+        adjustments: Any = server.adj
+        adjustments.channel_timeout = read_timeout
+        adjustments.cleanup_interval = max(0.05, min(1.0, read_timeout / 4))
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="http", daemon=True)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        text = host.decode() if isinstance(host, bytes) else host
-        shown = f"[{text}]" if ":" in text else text
+        host, port = self._address
+        shown = f"[{host}]" if ":" in str(host) else host
         return f"http://{shown}:{port}"
+
+    def _serve(self) -> None:
+        # waitress' own run() loops until every socket is closed: ours stops when asked
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=0.2, map=self._map, use_poll=True, count=1)
+        self._server.task_dispatcher.shutdown()
+        wasyncore.close_all(self._map)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._server.pull_trigger()  # wake the poll at once
+            self._thread.join(timeout=5)
+        else:
+            self._server.task_dispatcher.shutdown()
+            wasyncore.close_all(self._map)

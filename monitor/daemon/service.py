@@ -92,7 +92,11 @@ class Daemon:
             logging.getLogger(name).setLevel(logging.ERROR)
         server = self.config.server
         self.http = HTTPServer(
-            server.host, server.port, Endpoints(self._health, self._metrics, self._reports)
+            server.host,
+            server.port,
+            Endpoints(self._health, self._metrics, self._reports),
+            read_timeout=server.read_timeout.total_seconds(),
+            threads=server.threads,
         )
         self.http.start()
         log.info(

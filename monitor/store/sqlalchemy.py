@@ -25,6 +25,7 @@ from monitor.records.store import MetricValue, RunRecord, Silence
 from monitor.secrets import mask_database_url
 from monitor.store import schema
 from monitor.store.abc import Store
+from monitor.store.create import create_safely
 from monitor.store.lease import LeaseStore
 from monitor.store.outbox import OutboxStore, outbox_row
 
@@ -48,7 +49,7 @@ class SQLAlchemyStore(OutboxStore, LeaseStore, Store):
         """A transaction whose failures become StoreError without the URL's password."""
         try:
             if not self._ready:
-                schema.create_tables(self.engine)
+                create_safely(self.engine, schema.create_tables)  # processes may start at once
                 self._ready = True
             with self.engine.begin() as connection:
                 yield connection

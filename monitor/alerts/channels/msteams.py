@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.alerts.channels.base import JSON_HEADERS, Channel
+from monitor.alerts.channels.markup import teams_data
 from monitor.alerts.channels.text import (
     TEST_SUMMARY,
     alert_label,
@@ -40,19 +41,21 @@ def text_block(text: str, **style: Any) -> dict[str, Any]:
 
 def event_container(event: AlertEvent) -> dict[str, Any]:
     facts = event_facts(event)
+    label = teams_data(alert_label(event))
     items: list[dict[str, Any]] = [
         text_block(
-            clip(
-                f"{STATUS_MARK.get(event.status, '')} {event.status.upper()} {alert_label(event)}", MAX_FACT
-            ),
+            clip(f"{STATUS_MARK.get(event.status, '')} {event.status.upper()} {label}", MAX_FACT),
             weight="Bolder",
             color=STATUS_COLOR.get(event.status, "Default"),
         ),
-        text_block(clip(event.summary, MAX_TEXT)),
-        {"type": "FactSet", "facts": [{"title": k, "value": clip(v, MAX_FACT)} for k, v in facts if v]},
+        text_block(clip(teams_data(event.summary), MAX_TEXT)),
+        {
+            "type": "FactSet",
+            "facts": [{"title": k, "value": clip(teams_data(v), MAX_FACT)} for k, v in facts if v],
+        },
     ]
     if event.drifted_columns:
-        lines = [f"- {line}" for line in drift_lines(event.drifted_columns)]
+        lines = [f"- {teams_data(line)}" for line in drift_lines(event.drifted_columns)]
         items.append(
             text_block(fit_lines("**Top drifted columns**", lines, MAX_TEXT, MAX_DRIFT_LINES, "more columns"))
         )
@@ -63,14 +66,19 @@ def card(notification: Notification, shown: int) -> dict[str, Any]:
     """The message with the first ``shown`` events and a line for the others."""
     mark = "🧪 " if notification.test else ""
     body: list[dict[str, Any]] = [
-        text_block(clip(mark + title(notification), MAX_FACT), size="Large", weight="Bolder", style="heading")
+        text_block(
+            clip(mark + teams_data(title(notification)), MAX_FACT),
+            size="Large",
+            weight="Bolder",
+            style="heading",
+        )
     ]
     if notification.test:
         body.append(text_block(TEST_SUMMARY, color="Accent"))
     body.extend(event_container(event) for event in notification.events[:shown])
     hidden = notification.events[shown:]
     if hidden:
-        names = ", ".join(alert_label(e) for e in hidden)
+        names = ", ".join(teams_data(alert_label(e)) for e in hidden)
         body.append(
             text_block(clip(f"{and_more(len(hidden), 'more alerts')}: {names}", MAX_TEXT), isSubtle=True)
         )

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.alerts.channels.base import JSON_HEADERS, Channel
+from monitor.alerts.channels.markup import slack_data
 from monitor.alerts.channels.text import (
     ELLIPSIS,
     alert_label,
@@ -45,35 +46,29 @@ STATUS_MARK = {"firing": "🔴", "resolved": "✅"}
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}…$")
 
 
-def escape(text: str) -> str:
-    """Slack mrkdwn treats &, < and > as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def mrkdwn(text: str, limit: int) -> dict[str, str]:
-    """An escaped mrkdwn text object of at most ``limit`` characters."""
-    clipped = clip(escape(text), limit)
-    clipped = _PARTIAL_ENTITY.sub(ELLIPSIS, clipped)  # never leave half of "&amp;"
-    return {"type": "mrkdwn", "text": clipped}
-
-
-def _escaped_len(text: str) -> int:
-    return len(escape(text))
+def mrkdwn(text: str, limit: int) -> dict[str, Any]:
+    """A mrkdwn text object of at most ``limit`` characters; data in ``text`` is already escaped
+    (``slack_data``). ``verbatim``: Slack links no URL, channel or mention name by itself."""
+    clipped = _PARTIAL_ENTITY.sub(ELLIPSIS, clip(text, limit))  # never leave half of "&amp;"
+    return {"type": "mrkdwn", "text": clipped, "verbatim": True}
 
 
 def event_blocks(event: AlertEvent) -> list[dict[str, Any]]:
     """A section with the alert's facts, and one with its top drifted columns."""
     facts = event_facts(event, value_label="Value vs threshold")
-    fields = [mrkdwn(f"*{name}*\n{value}", FIELD_TEXT) for name, value in facts if value][:MAX_FIELDS]
-    headline = f"{STATUS_MARK.get(event.status, '')} *{event.status.upper()}* {alert_label(event)}"
+    fields = [mrkdwn(f"*{name}*\n{slack_data(value)}", FIELD_TEXT) for name, value in facts if value]
+    label = slack_data(alert_label(event))
+    headline = f"{STATUS_MARK.get(event.status, '')} *{event.status.upper()}* {label}"
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": mrkdwn(f"{headline}\n{event.summary}", SECTION_TEXT), "fields": fields}
+        {
+            "type": "section",
+            "text": mrkdwn(f"{headline}\n{slack_data(event.summary)}", SECTION_TEXT),
+            "fields": fields[:MAX_FIELDS],
+        }
     ]
     if event.drifted_columns:
-        lines = drift_lines(event.drifted_columns)
-        text = fit_lines(
-            "*Top drifted columns*", lines, SECTION_TEXT, MAX_DRIFT_LINES, "more columns", _escaped_len
-        )
+        lines = [slack_data(line) for line in drift_lines(event.drifted_columns)]
+        text = fit_lines("*Top drifted columns*", lines, SECTION_TEXT, MAX_DRIFT_LINES, "more columns")
         blocks.append({"type": "section", "text": mrkdwn(text, SECTION_TEXT)})
     return blocks
 
@@ -112,7 +107,7 @@ def blocks_for(notification: Notification) -> list[dict[str, Any]]:
     ]
     if notification.test:
         note = "*This is a test message* sent by `monitor alerts test`. No alert is firing."
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": note}})
+        blocks.append({"type": "section", "text": mrkdwn(note, SECTION_TEXT)})
     actions = report_buttons(report_urls(notification.events))
     room = MAX_BLOCKS - len(blocks) - (1 if actions else 0)
     per_event = [event_blocks(event) for event in notification.events]
@@ -131,7 +126,7 @@ def blocks_for(notification: Notification) -> list[dict[str, Any]]:
         shown += 1
     hidden = notification.events[shown:]
     if hidden:
-        names = ", ".join(alert_label(e) for e in hidden)
+        names = ", ".join(slack_data(alert_label(e)) for e in hidden)
         blocks.append(
             {
                 "type": "section",
@@ -145,11 +140,15 @@ def blocks_for(notification: Notification) -> list[dict[str, Any]]:
 
 def fallback_text(notification: Notification) -> str:
     """The notification line and the text of clients that cannot show blocks."""
-    head = ("[TEST] " if notification.test else "") + title(notification)
-    lines = [f"{e.status.upper()} {alert_label(e)}: {e.summary}" for e in notification.events]
+    head = ("[TEST] " if notification.test else "") + slack_data(title(notification))
+    lines = [
+        f"{e.status.upper()} {slack_data(alert_label(e))}: {slack_data(e.summary)}"
+        for e in notification.events
+    ]
     if len(lines) > MAX_FALLBACK_EVENTS:
         lines = [*lines[:MAX_FALLBACK_EVENTS], and_more(len(lines) - MAX_FALLBACK_EVENTS, "more alerts")]
-    return clip(escape("\n".join([head, *lines])), FALLBACK_TEXT)
+    text = clip("\n".join([head, *lines]), FALLBACK_TEXT)
+    return _PARTIAL_ENTITY.sub(ELLIPSIS, text)
 
 
 def _any_firing(notification: Notification) -> bool:
