@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
 
 from monitor.errors import ConfigError
-from monitor.stats.methods import Kind
+from monitor.stats.registry import Kind
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -28,7 +28,18 @@ def prepare_column(
 ) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.generic]]:
     if kind == "numerical":
         return numerical_values(column, reference), numerical_values(column, current)
+    if kind == "text":
+        return text_values(reference), text_values(current)
     return categorical_codes(reference, current)
+
+
+def text_values(values: pd.Series) -> npt.NDArray[np.object_]:
+    """The non-missing values of a text column as Python strings (±inf dropped, as Evidently)."""
+    present = values.dropna()
+    if present.dtype == object:
+        present = present[~_infinite(present.to_numpy())]
+    texts: npt.NDArray[np.object_] = present.astype(str).to_numpy(dtype=object)
+    return texts
 
 
 def numerical_values(column: str, values: pd.Series) -> FloatArray:
