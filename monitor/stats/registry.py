@@ -71,6 +71,12 @@ class DriftMethod(abc.ABC):
             return score <= threshold if self.inclusive else score < threshold
         return score >= threshold if self.inclusive else score > threshold
 
+    def verdict(self) -> str:
+        """When the score means drift, in words (``monitor validate --methods``)."""
+        if self.direction == "below":
+            return f"score {'<=' if self.inclusive else '<'} threshold"
+        return f"score {'>=' if self.inclusive else '>'} threshold"
+
     def evaluate(self, reference: Sample, current: Sample, threshold: float) -> tuple[float, bool]:
         """Score and verdict; override only when the verdict needs more than the score."""
         value = self.score(reference, current)
@@ -175,3 +181,18 @@ def unknown_method_message(name: str) -> str:
 
 def methods_for(kind: Kind) -> list[str]:
     return [name for name, method in drift_methods().items() if kind in method.kinds]
+
+
+def describe_methods() -> list[str]:
+    """What ``monitor validate --methods`` prints: a summary line, one line per method, and
+    one per plug-in that failed to load."""
+    methods = drift_methods()
+    lines = [f"drift methods: auto, {', '.join(methods)}"]
+    for name, method in methods.items():
+        origin = "built-in" if type(method).__module__.startswith("monitor.") else type(method).__module__
+        lines.append(
+            f"  {name}: {'/'.join(method.kinds)}; drift when {method.verdict()}; "
+            f"default threshold {method.default_threshold:g}; {origin}"
+        )
+    lines += [f"  plug-in not loaded: {error}" for error in plugin_errors().values()]
+    return lines

@@ -79,6 +79,9 @@ class PercentileTextContentDrift(DriftMethod):
     def score(self, reference: Sample, current: Sample) -> float:
         return domain_classifier_auc(reference, current)[0]
 
+    def verdict(self) -> str:
+        return "ROC AUC > the (threshold x 100)th percentile of 1,000 random classifiers' ROC AUCs"
+
     def evaluate(self, reference: Sample, current: Sample, threshold: float) -> tuple[float, bool]:
         auc, test_labels = domain_classifier_auc(reference, current)
         if np.isnan(auc):
