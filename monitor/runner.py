@@ -138,8 +138,9 @@ class Checker:
                 ", ".join(result.numerical) or "none",
                 ", ".join(result.categorical) or "none",
             )
+        text = monitor.features.text if monitor.features is not None else []
         result.drift = stats.dataset_drift(
-            reference, current, result.numerical, result.categorical, monitor.drift
+            reference, current, result.numerical, result.categorical, monitor.drift, text=text
         )
         if monitor.prediction is not None:
             result.prediction_drift = _prediction_drift(monitor, reference, current)

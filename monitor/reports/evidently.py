@@ -27,18 +27,23 @@ from monitor.reports.sampling import Sample, sample_by_time
 
 logger = logging.getLogger(__name__)
 
-# Our config's method names -> Evidently's stattest names; None lets Evidently choose (docs/reference.md: auto).
-EVIDENTLY_METHODS: dict[str, str | None] = {
-    "auto": None,
-    "ks": "ks",
-    "wasserstein": "wasserstein",
-    "psi": "psi",
-    "jensenshannon": "jensenshannon",
-    "chisquare": "chisquare",
-    "z": "z",
-    "kl_div": "kl_div",
-    "hellinger": "hellinger",
-}
+
+def _evidently_method(name: str) -> str | None:
+    """Evidently's stattest name for one of ours: the same name for the built-ins; None (let
+    Evidently choose) for ``auto`` and for plug-ins, which Evidently does not know."""
+    if name == "auto":
+        return None
+    from monitor.stats.registry import get_method
+
+    method = get_method(name)
+    if not type(method).__module__.startswith("monitor."):
+        logger.warning(
+            "drift method %s is a plug-in: the HTML report shows Evidently's default instead", name
+        )
+        return None
+    return method.name
+
+
 _BINARY_LABELS = frozenset({0, 1})
 
 
@@ -106,7 +111,7 @@ def _roles(
 def _method_options(drift: DriftConfig, features: list[str]) -> dict[str, Any]:
     """DataDriftPreset keyword arguments carrying our global and per-column methods and thresholds."""
     per_column_method = {
-        column: EVIDENTLY_METHODS[override.method]
+        column: _evidently_method(override.method)
         for column, override in drift.columns.items()
         if column in features and override.method != "auto"
     }
@@ -116,7 +121,7 @@ def _method_options(drift: DriftConfig, features: list[str]) -> dict[str, Any]:
         if column in features and override.threshold is not None
     }
     return {
-        "method": EVIDENTLY_METHODS[drift.method],
+        "method": _evidently_method(drift.method),
         "threshold": drift.threshold,
         "per_column_method": per_column_method or None,
         "per_column_threshold": per_column_threshold or None,
@@ -126,9 +131,9 @@ def _method_options(drift: DriftConfig, features: list[str]) -> dict[str, Any]:
 def _prediction_drift_options(drift: DriftConfig, column: str) -> tuple[str | None, float | None]:
     override = drift.columns.get(column)
     if override is not None and override.method != "auto":
-        return EVIDENTLY_METHODS[override.method], override.threshold
+        return _evidently_method(override.method), override.threshold
     threshold = override.threshold if override is not None and override.threshold is not None else None
-    return EVIDENTLY_METHODS[drift.method], threshold if threshold is not None else drift.threshold
+    return _evidently_method(drift.method), threshold if threshold is not None else drift.threshold
 
 
 def _column_types(roles: _Roles) -> tuple[list[str], list[str]]:

@@ -20,6 +20,8 @@ rounding decides, so for those few the whole matrix is built as Evidently builds
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import numpy.typing as npt
 
@@ -189,27 +191,37 @@ def _kernel_sums(
 
 def _median_pair_distance(x: FloatArray) -> float:
     """``np.percentile(d, 50, method="nearest")`` over the n² squared distances d of the
-    reference, found by a radix selection on their bit patterns, one block at a time."""
-    count = x.size * x.size
-    rank = int(np.around((count - 1) * 0.5))
-    prefix = np.uint64(0)
-    for shift in (48, 32, 16, 0):
+    reference, without holding them: a radix selection on their bit patterns, 16 bits per
+    pass over blocks of d, until the values left to choose from fit in one block."""
+    rank = int(np.around((x.size * x.size - 1) * 0.5))
+    prefix, known_bits = np.uint64(0), 0
+    while known_bits < 64:
         histogram = np.zeros(1 << 16, dtype=np.int64)
-        high = np.uint64(shift + 16)
-        for keys in _sortable_keys(x):
-            if shift < 48:
-                keys = keys[(keys >> high) == (prefix >> high)]
+        shift = np.uint64(48 - known_bits)
+        for keys in _keys_with_prefix(x, prefix, known_bits):
             histogram += np.bincount(
-                ((keys >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.int64), minlength=1 << 16
+                ((keys >> shift) & np.uint64(0xFFFF)).astype(np.int64), minlength=1 << 16
             )
         cumulative = np.cumsum(histogram)
         digit = int(np.searchsorted(cumulative, rank, side="right"))
         rank -= int(cumulative[digit - 1]) if digit else 0
-        prefix |= np.uint64(digit) << np.uint64(shift)
-    return float(_from_sortable(prefix))
+        prefix |= np.uint64(digit) << shift
+        known_bits += 16
+        if int(histogram[digit]) <= _BLOCK_VALUES and known_bits < 64:
+            candidates = np.concatenate(list(_keys_with_prefix(x, prefix, known_bits)))
+            return _from_sortable(np.uint64(np.partition(candidates, rank)[rank]))
+    return _from_sortable(prefix)
 
 
-def _sortable_keys(x: FloatArray):  # type: ignore[no-untyped-def]
+def _keys_with_prefix(x: FloatArray, prefix: np.uint64, known_bits: int) -> Iterator[npt.NDArray[np.uint64]]:
+    for keys in _sortable_keys(x):
+        if known_bits:
+            shift = np.uint64(64 - known_bits)
+            keys = keys[(keys >> shift) == (prefix >> shift)]
+        yield keys
+
+
+def _sortable_keys(x: FloatArray) -> Iterator[npt.NDArray[np.uint64]]:
     """The distances of blocks of rows as uint64 keys that sort as the floats do."""
     block = max(1, _BLOCK_VALUES // x.size)
     for start in range(0, x.size, block):

@@ -16,6 +16,8 @@ scikit-learn is imported only when a text column is scored.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import numpy.typing as npt
 
@@ -51,7 +53,9 @@ def domain_classifier_auc(reference: Sample, current: Sample) -> tuple[float, np
                 ),
             ]
         )
-        pipeline.fit(train_texts, train_labels)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Evidently's 50 iterations rarely converge: its setting, kept
+            pipeline.fit(train_texts, train_labels)
         probabilities = pipeline.predict_proba(test_texts)[:, 1]
         return float(roc_auc_score(test_labels, probabilities)), np.asarray(test_labels, dtype=np.int64)
     except ValueError:  # empty vocabulary, a single class in a half, fewer than 2 texts
