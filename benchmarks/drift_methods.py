@@ -5,7 +5,7 @@ column of two windows (the same cleaned values to both).
 
 Evidently's permutation tests (TVD, empirical_mmd) and text drift take from seconds to
 minutes: they run only up to ``--peer-max-rows`` (default 2,000) rows per window; above,
-only ours is timed. empirical_mmd is limited to 20,000 rows in all (docs/reference.md).
+only ours is timed. empirical_mmd is limited to 10,000 rows in all (docs/reference.md).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def main() -> None:
     for kind, methods in (("numerical", NUMERICAL), ("categorical", CATEGORICAL), ("text", TEXT)):
         for method in methods:
             for rows in args.rows:
-                if method == "empirical_mmd" and 2 * rows > 20_000:
+                if method == "empirical_mmd" and 2 * rows > 10_000:
                     continue
                 reference, current = _windows(kind, method, rows)
                 ours = _seconds(lambda: column_drift("x", reference, current, kind, method))  # type: ignore[arg-type]

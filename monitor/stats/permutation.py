@@ -33,7 +33,7 @@ FloatArray = npt.NDArray[np.float64]
 
 TVD_PERMUTATIONS = 1000
 MMD_PERMUTATIONS = 100
-MMD_MAX_ROWS = 20_000
+MMD_MAX_ROWS = 10_000
 # permuted discrepancies this close to the observed one are ties, decided as Evidently's
 # rounding decides them, up to this many rows (the whole matrix is built then)
 MMD_TIE_TOLERANCE = 1e-9

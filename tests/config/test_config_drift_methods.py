@@ -48,7 +48,11 @@ def test_an_unknown_method_is_named_with_its_key(drift: str, key: str, suggestio
 @pytest.mark.parametrize(
     ("features", "drift", "words"),
     [
-        ("{categorical: [country]}", "{columns: {country: {method: ks}}}", "drift.columns.country.method: ks"),
+        (
+            "{categorical: [country]}",
+            "{columns: {country: {method: ks}}}",
+            "drift.columns.country.method: ks",
+        ),
         ("{numerical: [amount]}", "{method: TVD}", "drift.method: TVD does not apply to numerical"),
         ("{text: [review]}", "{method: psi}", "psi does not apply to text column 'review'"),
     ],

@@ -217,3 +217,12 @@ def test_an_empty_window_gives_no_score(method: str) -> None:
     result = dataset_drift(reference, current, numerical, categorical, DriftConfig(method=method))
     assert result.columns[0].score is None and not result.columns[0].drifted
     assert result.share == 0.0 and not result.dataset_drift
+
+
+def test_empirical_mmd_refuses_windows_too_large_for_it() -> None:
+    from monitor.errors import ConfigError
+
+    rng = np.random.default_rng(1)
+    reference, current = pd.Series(rng.normal(size=6000)), pd.Series(rng.normal(size=6000))
+    with pytest.raises(ConfigError, match="empirical_mmd .* 10000 rows .* 12000"):
+        column_drift("amount", reference, current, "numerical", "empirical_mmd")
