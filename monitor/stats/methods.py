@@ -21,6 +21,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from monitor.records.drift import Kind
 from monitor.stats.binning import (
     binned_shares,
     category_counts,
@@ -30,7 +31,6 @@ from monitor.stats.binning import (
     value_counts,
 )
 from monitor.stats.registry import DriftMethod, Sample, register
-from monitor.stats.registry import Kind as Kind  # re-exported: the runner names column kinds by it
 from monitor.stats.wasserstein import wasserstein_distance
 
 # Evidently picks a method by the size of the reference (rows left after dropping missing values)

@@ -24,10 +24,10 @@ import numpy as np
 import numpy.typing as npt
 
 from monitor.errors import ConfigError
+from monitor.records.drift import Kind
 
 logger = logging.getLogger(__name__)
 
-Kind = Literal["numerical", "categorical", "text"]
 KINDS: tuple[Kind, ...] = ("numerical", "categorical", "text")
 Direction = Literal["below", "above"]
 Sample = npt.NDArray[np.generic]
