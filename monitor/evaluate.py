@@ -96,7 +96,8 @@ def compute(monitor: MonitorConfig, result: MonitorResult, frames: Frames) -> Mo
             ", ".join(numerical) or "none",
             ", ".join(categorical) or "none",
         )
-    drift = stats.dataset_drift(reference, current, numerical, categorical, monitor.drift)
+    text = list(monitor.features.text) if monitor.features is not None else []
+    drift = stats.dataset_drift(reference, current, numerical, categorical, monitor.drift, text=text)
     quality_columns = [*numerical, *categorical, *prediction_columns(monitor)]
     return replace(
         result,

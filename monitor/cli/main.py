@@ -68,8 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output")
 
     validate = commands.add_parser("validate", help="check a config file")
-    validate.add_argument("-c", "--config", required=True)
+    validate.add_argument("-c", "--config", help="the config file (required unless --methods alone)")
     validate.add_argument("--connect", action="store_true", help="also read the sources")
+    validate.add_argument(
+        "--methods", action="store_true", help="list the installed drift methods, built-in and plug-in"
+    )
 
     add_alerts_parser(commands)
     add_history_parser(commands)
@@ -102,6 +105,15 @@ def _inferred_features(name: str, monitor: MonitorConfig) -> str:
 def _run_validate(args: argparse.Namespace) -> int:
     from monitor.config import load_config
 
+    if args.methods:
+        from monitor.stats.registry import describe_methods
+
+        for line in describe_methods():
+            print(line)
+        if args.config is None:
+            return EXIT_OK
+    if args.config is None:
+        raise ConfigError("validate needs -c/--config FILE (or --methods to list the drift methods)")
     config = load_config(args.config)
     problems: list[str] = []
     unreachable: list[str] = []

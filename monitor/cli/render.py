@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.records.result import MonitorResult
-from monitor.stats.methods import METHODS
+from monitor.stats.registry import drift_methods
 
 
 def _num(value: float | None) -> str:
@@ -70,10 +70,14 @@ def _render_drift(result: MonitorResult, console: Console) -> None:
     for column in rows:
         label = column.column + (" (prediction)" if column is result.prediction_drift else "")
         flag = Text("DRIFT", style="bold red") if column.drifted else Text("ok", style="green")
-        method = METHODS.get(column.method)
-        p_value = method is not None and method.score_kind == "p_value"
+        method = drift_methods().get(column.method)
+        p_value = method is not None and method.direction == "below"
+        inclusive = method is None or method.inclusive
         score = f"p={_num(column.score)}" if p_value and column.score is not None else _num(column.score)
-        threshold = f"p<{_num(column.threshold)}" if p_value else f"≥{_num(column.threshold)}"
+        if p_value:
+            threshold = f"p{'≤' if inclusive else '<'}{_num(column.threshold)}"
+        else:
+            threshold = f"{'≥' if inclusive else '>'}{_num(column.threshold)}"
         table.add_row(Text(label), column.kind, column.method, score, threshold, flag)
     console.print(table)
     verdict = "[bold red]dataset drift[/]" if drift.dataset_drift else "[green]no dataset drift[/]"

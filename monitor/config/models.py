@@ -37,20 +37,22 @@ def _check_name(name: str) -> str:
 
 Name = Annotated[str, AfterValidator(_check_name)]
 
-DRIFT_METHODS = (
-    "auto",
-    "ks",
-    "wasserstein",
-    "psi",
-    "jensenshannon",
-    "chisquare",
-    "z",
-    "kl_div",
-    "hellinger",
-)
-DriftMethodName = Literal[
-    "auto", "ks", "wasserstein", "psi", "jensenshannon", "chisquare", "z", "kl_div", "hellinger"
-]
+
+def _installed_drift_method(name: str) -> str:
+    """``auto`` or a method of the registry (built-in or plug-in); see docs/reference.md."""
+    if name == "auto":
+        return name
+    # imported here: the registry loads the plug-ins, and monitor.stats imports this module
+    from monitor.errors import ConfigError
+    from monitor.stats.registry import get_method
+
+    try:
+        return get_method(name).name
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+
+
+DriftMethodName = Annotated[str, AfterValidator(_installed_drift_method)]
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
 REGRESSION_METRICS = ("mae", "rmse", "mape", "r2")
 RULES = (
@@ -118,17 +120,20 @@ class SourceConfig(Model):
 class FeaturesConfig(Model):
     numerical: list[Name] = Field(default_factory=list)
     categorical: list[Name] = Field(default_factory=list)
+    text: list[Name] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _disjoint(self) -> FeaturesConfig:
-        both = sorted(set(self.numerical) & set(self.categorical))
-        if both:
-            raise ValueError(f"column(s) {', '.join(both)} listed as both numerical and categorical")
+        kinds = {"numerical": self.numerical, "categorical": self.categorical, "text": self.text}
+        for first, second in (("numerical", "categorical"), ("numerical", "text"), ("categorical", "text")):
+            both = sorted(set(kinds[first]) & set(kinds[second]))
+            if both:
+                raise ValueError(f"column(s) {', '.join(both)} listed as both {first} and {second}")
         return self
 
     @property
     def all(self) -> list[str]:
-        return [*self.numerical, *self.categorical]
+        return [*self.numerical, *self.categorical, *self.text]
 
 
 class PredictionConfig(Model):
@@ -313,7 +318,29 @@ class MonitorConfig(Model):
                     f"drift.columns names column(s) not among the features or the prediction: "
                     f"{', '.join(unknown)}"
                 )
+            self._check_method_kinds(self.features)
         return self
+
+    def _check_method_kinds(self, features: FeaturesConfig) -> None:
+        """Each listed feature's drift method must accept its kind (docs/reference.md)."""
+        from monitor.stats.registry import get_method
+
+        kinds = {
+            **dict.fromkeys(features.numerical, "numerical"),
+            **dict.fromkeys(features.categorical, "categorical"),
+            **dict.fromkeys(features.text, "text"),
+        }
+        for column, kind in kinds.items():
+            override = self.drift.columns.get(column)
+            method = (
+                override.method if override and "method" in override.model_fields_set else self.drift.method
+            )
+            where = f"drift.columns.{column}.method" if method is not self.drift.method else "drift.method"
+            if method != "auto" and kind not in get_method(method).kinds:
+                raise ValueError(
+                    f"{where}: {method} does not apply to {kind} column {column!r}; "
+                    f"give {column!r} its own method under drift.columns"
+                )
 
     def _prediction_columns(self) -> list[str]:
         if self.prediction is None:

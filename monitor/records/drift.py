@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["numerical", "categorical"]
+Kind = Literal["numerical", "categorical", "text"]
 
 
 @dataclass(frozen=True)

@@ -27,18 +27,23 @@ from monitor.reports.sampling import Sample, sample_by_time
 
 logger = logging.getLogger(__name__)
 
-# Our method names -> Evidently's stattest names; None lets Evidently choose (docs/reference.md: auto).
-EVIDENTLY_METHODS: dict[str, str | None] = {
-    "auto": None,
-    "ks": "ks",
-    "wasserstein": "wasserstein",
-    "psi": "psi",
-    "jensenshannon": "jensenshannon",
-    "chisquare": "chisquare",
-    "z": "z",
-    "kl_div": "kl_div",
-    "hellinger": "hellinger",
-}
+
+def _evidently_method(name: str) -> str | None:
+    """Evidently's stattest name for one of ours: the same name for the built-ins; None (let
+    Evidently choose) for ``auto`` and for plug-ins, which Evidently does not know."""
+    if name == "auto":
+        return None
+    from monitor.stats.registry import get_method
+
+    method = get_method(name)
+    if not type(method).__module__.startswith("monitor."):
+        logger.warning(
+            "drift method %s is a plug-in: the HTML report shows Evidently's default instead", name
+        )
+        return None
+    return method.name
+
+
 _BINARY_LABELS = frozenset({0, 1})
 
 
@@ -108,13 +113,13 @@ def _method_options(drift: DriftConfig, features: list[str]) -> dict[str, Any]:
     it (``DriftConfig.setting``), so the page marks drifted what the alert saw drifted."""
     settings = {column: drift.setting(column) for column in features}
     per_column_method = {
-        column: EVIDENTLY_METHODS[method] for column, (method, _) in settings.items() if method != "auto"
+        column: _evidently_method(method) for column, (method, _) in settings.items() if method != "auto"
     }
     per_column_threshold = {
         column: threshold for column, (_, threshold) in settings.items() if threshold is not None
     }
     return {
-        "method": EVIDENTLY_METHODS[drift.method],
+        "method": _evidently_method(drift.method),
         "threshold": drift.threshold,
         "per_column_method": per_column_method or None,
         "per_column_threshold": per_column_threshold or None,
@@ -123,7 +128,7 @@ def _method_options(drift: DriftConfig, features: list[str]) -> dict[str, Any]:
 
 def _prediction_drift_options(drift: DriftConfig, column: str) -> tuple[str | None, float | None]:
     method, threshold = drift.setting(column)
-    return EVIDENTLY_METHODS[method], threshold
+    return _evidently_method(method), threshold
 
 
 def _column_types(roles: _Roles) -> tuple[list[str], list[str]]:

@@ -13,23 +13,26 @@ from typing import TYPE_CHECKING, Any
 from monitor.records.drift import ColumnDrift, DriftResult
 from monitor.stats.columns import infer_column_kinds
 from monitor.stats.drift import column_drift, dataset_drift
-from monitor.stats.methods import METHODS, DriftMethod, auto_method
+from monitor.stats.methods import auto_method
 from monitor.stats.quality import missing_shares
+from monitor.stats.registry import DriftMethod, drift_methods, get_method, register
 
 if TYPE_CHECKING:
     from monitor.stats.performance import performance_metrics
 
 __all__ = [
-    "METHODS",
     "ColumnDrift",
     "DriftMethod",
     "DriftResult",
     "auto_method",
     "column_drift",
     "dataset_drift",
+    "drift_methods",
+    "get_method",
     "infer_column_kinds",
     "missing_shares",
     "performance_metrics",
+    "register",
 ]
 
 

@@ -23,11 +23,12 @@ from contextlib import contextmanager
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
 
-from monitor.config.models import DRIFT_METHODS, DriftConfig
+from monitor.config.models import DriftConfig
 from monitor.errors import ConfigError
 from monitor.records.drift import ColumnDrift, DriftResult, Kind
-from monitor.stats.methods import METHODS, auto_method
+from monitor.stats.methods import auto_method
 from monitor.stats.prepare import prepare_column
+from monitor.stats.registry import canonical_name, get_method, methods_for
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +52,8 @@ def column_drift(
     takes the method's default."""
     check_method(column, kind, method)
     reference_values, current_values = prepare_column(column, reference, current, kind)
-    name = auto_method(reference_values, current_values, kind) if method == "auto" else method
-    drift_method = METHODS[name]
+    name = auto_method(reference_values, current_values, kind) if method == "auto" else canonical_name(method)
+    drift_method = get_method(name)
     actual_threshold = drift_method.default_threshold if threshold is None else float(threshold)
     if reference_values.size == 0 or current_values.size == 0:
         logger.debug(
@@ -61,23 +62,23 @@ def column_drift(
             "reference" if not reference_values.size else "current",
         )
         return ColumnDrift(column, kind, name, None, actual_threshold, False)
-    score = drift_method.score(reference_values, current_values)
+    score, drifted = drift_method.evaluate(reference_values, current_values, actual_threshold)
     if math.isnan(score):
         # e.g. chi-square over a single category: Evidently reports NaN and "not drifted"
         return ColumnDrift(column, kind, name, None, actual_threshold, False)
-    return ColumnDrift(
-        column, kind, name, score, actual_threshold, drift_method.drifted(score, actual_threshold)
-    )
+    return ColumnDrift(column, kind, name, float(score), actual_threshold, bool(drifted))
 
 
 def check_method(column: str, kind: Kind, method: str) -> None:
     """Raise ConfigError when ``method`` is unknown or not made for this kind of column."""
-    if method != "auto" and method not in METHODS:
-        raise ConfigError(
-            f"column {column!r}: unknown drift method {method!r}; use one of {', '.join(DRIFT_METHODS)}"
-        )
-    if method != "auto" and kind not in METHODS[method].allowed_kinds:
-        allowed = [name for name, candidate in METHODS.items() if kind in candidate.allowed_kinds]
+    if method == "auto":
+        return
+    try:
+        drift_method = get_method(method)
+    except ConfigError as exc:
+        raise ConfigError(f"column {column!r}: {exc}") from None
+    if kind not in drift_method.kinds:
+        allowed = methods_for(kind)
         raise ConfigError(
             f"column {column!r}: drift method {method!r} does not apply to {kind} columns; "
             f"use auto or one of {', '.join(allowed)}"
@@ -91,6 +92,7 @@ def dataset_drift(
     categorical: Sequence[str],
     config: DriftConfig,
     *,
+    text: Sequence[str] = (),
     threads: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> DriftResult:
@@ -107,6 +109,7 @@ def dataset_drift(
     """
     columns: list[tuple[str, Kind]] = [(name, "numerical") for name in numerical]
     columns += [(name, "categorical") for name in categorical]
+    columns += [(name, "text") for name in text]
     # every config problem is raised before any data is scored
     settings = {name: _column_settings(name, kind, config) for name, kind in columns}
     missing = [name for name, _ in columns if name not in reference.columns or name not in current.columns]

@@ -1,4 +1,6 @@
-"""The drift methods and their registry, scoring exactly as Evidently 0.7's stattests do.
+"""Evidently's default drift methods (and PSI, KL, Hellinger), scoring exactly as its stattests do.
+
+They register in ``monitor.stats.registry`` as any plug-in does.
 
 Each method takes a reference and a current sample already cleaned by
 ``monitor.stats.prepare``: numerical columns as float64 arrays of finite values,
@@ -14,7 +16,7 @@ default methods (Wasserstein, Jensen-Shannon) are computed here in numpy.
 from __future__ import annotations
 
 import math
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -28,9 +30,8 @@ from monitor.stats.binning import (
     is_categorical,
     value_counts,
 )
+from monitor.stats.registry import DriftMethod, Sample, register
 from monitor.stats.wasserstein import wasserstein_distance
-
-Sample = npt.NDArray[np.generic]
 
 # Evidently picks a method by the size of the reference (rows left after dropping missing values)
 AUTO_SMALL_REFERENCE_ROWS = 1000
@@ -40,50 +41,39 @@ AUTO_MANY_VALUES = 5
 WASSERSTEIN_MIN_NORM = 0.001
 
 
-class DriftMethod:
-    """One drift method: how to score two samples and when the score means drift."""
-
-    name: ClassVar[str]
-    allowed_kinds: ClassVar[tuple[Kind, ...]] = ("numerical", "categorical")
-    default_threshold: ClassVar[float] = 0.1
-    # "p_value": a small score means drift; "distance": a large one does
-    score_kind: ClassVar[Literal["p_value", "distance"]] = "distance"
-
-    def score(self, reference: Sample, current: Sample) -> float:
-        raise NotImplementedError
-
-    def drifted(self, score: float, threshold: float) -> bool:
-        return score >= threshold
+class DistanceMethod(DriftMethod):
+    kinds: ClassVar[tuple[Kind, ...]] = ("numerical", "categorical")
+    default_threshold = 0.1
+    direction = "above"
+    inclusive = True  # Evidently's distances drift at score >= threshold
 
 
 class PValueMethod(DriftMethod):
-    score_kind = "p_value"
+    kinds: ClassVar[tuple[Kind, ...]] = ("numerical", "categorical")
     default_threshold = 0.05
-
-    def drifted(self, score: float, threshold: float) -> bool:
-        return score < threshold
+    direction = "below"
 
 
+@register
 class KolmogorovSmirnov(PValueMethod):
     """Two-sided two-sample KS p-value (scipy's ``ks_2samp``, exact for small samples)."""
 
     name = "ks"
-    allowed_kinds = ("numerical",)
+    kinds = ("numerical",)
+    inclusive = True  # Evidently's KS compares with <=
 
     def score(self, reference: Sample, current: Sample) -> float:
         from scipy import stats
 
         return float(stats.ks_2samp(reference, current).pvalue)
 
-    def drifted(self, score: float, threshold: float) -> bool:
-        return score <= threshold  # Evidently's KS alone compares with <=
 
-
-class WassersteinNormed(DriftMethod):
+@register
+class WassersteinNormed(DistanceMethod):
     """First Wasserstein distance divided by max(std(reference), 0.001)."""
 
     name = "wasserstein"
-    allowed_kinds = ("numerical",)
+    kinds = ("numerical",)
 
     def score(self, reference: Sample, current: Sample) -> float:
         reference_values = reference.astype(np.float64, copy=False)
@@ -91,7 +81,8 @@ class WassersteinNormed(DriftMethod):
         return wasserstein_distance(reference_values, current.astype(np.float64, copy=False)) / norm
 
 
-class PopulationStabilityIndex(DriftMethod):
+@register
+class PopulationStabilityIndex(DistanceMethod):
     name = "psi"
 
     def score(self, reference: Sample, current: Sample) -> float:
@@ -100,7 +91,8 @@ class PopulationStabilityIndex(DriftMethod):
         return float(np.sum(terms))
 
 
-class JensenShannon(DriftMethod):
+@register
+class JensenShannon(DistanceMethod):
     name = "jensenshannon"
 
     def score(self, reference: Sample, current: Sample) -> float:
@@ -123,7 +115,8 @@ def jensen_shannon_distance(p: npt.NDArray[np.float64], q: npt.NDArray[np.float6
     return math.sqrt((relative_entropy(p) + relative_entropy(q)) / 2.0)
 
 
-class KullbackLeibler(DriftMethod):
+@register
+class KullbackLeibler(DistanceMethod):
     name = "kl_div"
 
     def score(self, reference: Sample, current: Sample) -> float:
@@ -133,11 +126,12 @@ class KullbackLeibler(DriftMethod):
         return float(stats.entropy(reference_shares, current_shares))
 
 
+@register
 class ChiSquare(PValueMethod):
     """Pearson chi-square of the current counts against the reference counts rescaled."""
 
     name = "chisquare"
-    allowed_kinds = ("categorical",)
+    kinds = ("categorical",)
 
     def score(self, reference: Sample, current: Sample) -> float:
         from scipy import stats
@@ -149,11 +143,12 @@ class ChiSquare(PValueMethod):
             return float(stats.chisquare(current_counts.astype(np.float64), expected).pvalue)
 
 
+@register
 class ZTest(PValueMethod):
     """Two-proportion Z-test on the share of the smallest value (Evidently's ``z``)."""
 
     name = "z"
-    allowed_kinds = ("categorical",)
+    kinds = ("categorical",)
 
     def score(self, reference: Sample, current: Sample) -> float:
         reference_counts, current_counts = category_counts(reference, current)
@@ -181,7 +176,8 @@ class ZTest(PValueMethod):
         return float(2 * (1 - stats.norm.cdf(abs(z))))
 
 
-class Hellinger(DriftMethod):
+@register
+class Hellinger(DistanceMethod):
     name = "hellinger"
 
     def score(self, reference: Sample, current: Sample) -> float:
@@ -210,27 +206,16 @@ def _histogram_overlap(reference: npt.NDArray[np.float64], current: npt.NDArray[
     return float(np.sum(np.sqrt(reference_density * current_density)) * bin_width)
 
 
-METHODS: dict[str, DriftMethod] = {
-    method.name: method
-    for method in (
-        KolmogorovSmirnov(),
-        WassersteinNormed(),
-        PopulationStabilityIndex(),
-        JensenShannon(),
-        ChiSquare(),
-        ZTest(),
-        KullbackLeibler(),
-        Hellinger(),
-    )
-}
-
-
 def auto_method(reference: Sample, current: Sample, kind: Kind) -> str:
     """Evidently's default choice (``_get_default_stattest``) for two cleaned samples.
 
     The reference size counts the rows left after dropping missing values, and the
     distinct values are counted over both samples, also after dropping them.
     """
+    if kind == "text":
+        if reference.size > AUTO_SMALL_REFERENCE_ROWS:
+            return "abs_text_content_drift"
+        return "perc_text_content_drift"
     values = distinct_count(reference, current, cap=AUTO_MANY_VALUES)
     if reference.size <= AUTO_SMALL_REFERENCE_ROWS:
         if kind == "numerical" and values > AUTO_MANY_VALUES:

@@ -28,7 +28,18 @@ def prepare_column(
 ) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.generic]]:
     if kind == "numerical":
         return numerical_values(column, reference), numerical_values(column, current)
+    if kind == "text":
+        return text_values(reference), text_values(current)
     return categorical_codes(reference, current)
+
+
+def text_values(values: pd.Series) -> npt.NDArray[np.object_]:
+    """The non-missing values of a text column as Python strings (±inf dropped, as Evidently)."""
+    present = values.dropna()
+    if present.dtype == object:
+        present = present[~_infinite(present.to_numpy())]
+    texts: npt.NDArray[np.object_] = present.astype(str).to_numpy(dtype=object)
+    return texts
 
 
 def numerical_values(column: str, values: pd.Series) -> FloatArray:
