@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -50,26 +51,23 @@ def _build(
     reference: pd.DataFrame,
     current: pd.DataFrame,
     out_path: Path | None,
+    run: dict[str, Any] | None = None,
 ) -> Path:
     from monitor.reports.evidently import build_drift_report
     from monitor.reports.paths import report_path
 
-    window = result.windows.current
-    path = out_path or report_path(config.reports.dir, result.monitor, window.end)
+    path = out_path or report_path(config.reports.dir, result.monitor, result.windows.current.end)
     return build_drift_report(
         monitor_name=result.monitor,
+        run=run if run is not None else result.to_dict(),
         reference=reference,
         current=current,
-        numerical=result.numerical,
-        categorical=result.categorical,
-        drift=monitor.drift,
         prediction=monitor.prediction,
         target_column=monitor.target.column if monitor.target else None,
-        window_start=window.start,
-        window_end=window.end,
         max_rows=config.reports.max_rows,
         out_path=path,
         timestamp_column=monitor.source.timestamp,
+        reports_dir=config.reports.dir,
     )
 
 
@@ -127,7 +125,8 @@ def report_for_window(config: Config, name: str, at: datetime, output: str | Non
                 f"[{window.start.isoformat()}, {window.end.isoformat()}) has no rows; nothing to report"
             )
     out_path = Path(output) if output else None
-    path = _build(config, config.monitors[name], result, *frames, out_path)
+    run = {**result.to_dict(), "alerts": None}  # no rule is evaluated for a report alone
+    path = _build(config, config.monitors[name], result, *frames, out_path, run)
     if out_path is None:  # not a run: nothing new to list, but the index now links this window's report
         after_report(config, name, written=path)
     return path
