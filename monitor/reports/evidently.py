@@ -132,32 +132,27 @@ def _summary_value(values: pd.Series) -> str:
     return f"most common {counts.index[0]} ({counts.iloc[0] / len(values):.1%})" if len(counts) else "n/a"
 
 
-def _summary_table(
-    run: dict[str, Any], reference: pd.DataFrame, current: pd.DataFrame
-) -> list[dict[str, Any]]:
-    missing = {
-        c["column"]: c.get("missing_share") for c in (run.get("data_quality") or {}).get("columns", [])
-    }
+def _summary_table(run: dict[str, Any], reference: Sample, current: Sample) -> list[dict[str, Any]]:
+    """Missing shares, means or most common values, on the rows the charts use."""
     rows = []
     for kind, entry in _drift_entries(run):
         column = entry["column"]
-        if column not in reference.columns or column not in current.columns:
+        if column not in reference.frame.columns or column not in current.frame.columns:
             continue
-        reference_missing = float(reference[column].isna().mean()) if len(reference) else 0.0
+        values = (current.frame[column], reference.frame[column])
         rows.append(
             [
                 column,
                 kind,
-                number(missing.get(column, float(current[column].isna().mean()))),
-                number(reference_missing),
-                _summary_value(current[column]),
-                _summary_value(reference[column]),
+                *(number(float(v.isna().mean())) if len(v) else "n/a" for v in values),
+                *(_summary_value(v) for v in values),
             ]
         )
     if not rows:
         return []
     header = ["Column", "Kind", "Missing (current)", "Missing (reference)", "Current", "Reference"]
-    return [table(header, rows, title="Data summary")]
+    sampled = current.sampled or reference.sampled
+    return [table(header, rows, title="Data summary" + (" (sampled rows)" if sampled else ""))]
 
 
 def _labelled(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -274,7 +269,7 @@ def build_drift_report(
         widgets = [
             *_drift_table(run, reference_sample.frame, current_sample.frame),
             *_quality_widgets(run, prediction, target_column, windows),
-            *_summary_table(run, reference, current),
+            *_summary_table(run, reference_sample, current_sample),
         ]
     except (ValueError, TypeError, KeyError) as exc:  # a column pandas or numpy cannot chart
         raise ReportError(f"the report of monitor {monitor_name} could not be built: {exc}") from exc
