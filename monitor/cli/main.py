@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from monitor import __version__
 from monitor.cli.alerts import add_alerts_parser, run_alerts
 from monitor.cli.history import add_history_parser, run_history
+from monitor.cli.init import add_init_parser, run_init
 from monitor.cli.run import add_run_parser, run_daemon
 from monitor.errors import ConfigError, MonitorError
 from monitor.secrets import scrub
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="a synthetic prediction log, a config, a check and a report")
     demo.add_argument("--dir", default="monitor-demo")
+    add_init_parser(commands)
     return parser
 
 
@@ -192,6 +194,7 @@ HANDLERS: dict[str, Handler] = {
     "report": _run_report,
     "validate": _run_validate,
     "demo": _run_demo,
+    "init": run_init,
     "alerts": run_alerts,
     "history": run_history,
     "run": run_daemon,
