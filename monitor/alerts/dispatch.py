@@ -19,15 +19,16 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta, timezone
 
 from monitor.alerts.channels import Channel, make_channel
 from monitor.alerts.retry import DeliveryResult, expired, next_delay
 from monitor.config.models import Config
 from monitor.errors import MonitorError, StoreError
+from monitor.records.store import OutboxItem
 from monitor.secrets import scrub
-from monitor.store import OutboxItem, SQLAlchemyStore
+from monitor.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,14 @@ class Dispatcher:
     on SIGHUP (pending rows are kept and delivered with the new channel settings).
     """
 
-    def __init__(self, config: Config, store: SQLAlchemyStore, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        rng: random.Random | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.clock = clock or _utcnow  # wall-clock time, which the outbox's due times are in
         self.store = store
         self.rng = rng or random.Random()
         self._wake = threading.Event()
@@ -72,7 +80,7 @@ class Dispatcher:
 
     def deliver_due(self) -> int:
         """One pass over every channel with due notifications, channels in parallel; returns how many went."""
-        names = self.store.due_channels(_utcnow())
+        names = self.store.due_channels(self.clock())
         counts: dict[str, int] = {}
         threads = [
             threading.Thread(
@@ -113,7 +121,7 @@ class Dispatcher:
                 break  # past the budget: one attempt per pass still goes out, the rest waits
             delivery_id = item.notification.delivery_id
             alert_ids = {event.alert_id for event in item.notification.events}
-            now = _utcnow()
+            now = self.clock()
             blocked_until = max((waiting[a] for a in alert_ids if a in waiting), default=None)
             if item.next_attempt_at > now or blocked_until is not None:
                 until = max(item.next_attempt_at, blocked_until or item.next_attempt_at)
@@ -203,7 +211,7 @@ class Dispatcher:
         while not stop.is_set():
             workers = {name: thread for name, thread in workers.items() if thread.is_alive()}
             try:
-                for name in sorted(self.store.due_channels(_utcnow()) - workers.keys()):
+                for name in sorted(self.store.due_channels(self.clock()) - workers.keys()):
                     workers[name] = self._start_worker(name, stop, deadline)
                 upcoming = self._seconds_to_next_due(exclude=workers.keys())
                 store_problem = None
@@ -236,10 +244,10 @@ class Dispatcher:
         upcoming = self.store.next_due_at(exclude=exclude)
         if upcoming is None:
             return None
-        return max(0.0, (upcoming - _utcnow()).total_seconds())
+        return max(0.0, (upcoming - self.clock()).total_seconds())
 
 
-def deliver_after_check(config: Config, store: SQLAlchemyStore, budget: float = 15.0) -> int:
+def deliver_after_check(config: Config, store: Store, budget: float = 15.0) -> int:
     """`monitor check` delivers what it owes, waiting a bounded time for retries; returns what is left."""
     try:
         if not config.channels and not store.pending_count():
@@ -253,7 +261,7 @@ def deliver_after_check(config: Config, store: SQLAlchemyStore, budget: float = 
     return pending
 
 
-def unreached_channels_after_check(config: Config, store: SQLAlchemyStore, budget: float = 15.0) -> list[str]:
+def unreached_channels_after_check(config: Config, store: Store, budget: float = 15.0) -> list[str]:
     """Deliver as `monitor check` does; name the channels left with undelivered or failed messages."""
     try:
         failed_before = store.failed_counts()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ def add_init_parser(commands: Any) -> None:
     init.add_argument("--force", action="store_true", help="overwrite --out if it exists")
 
 
-def run_init(args: argparse.Namespace) -> int:
-    from monitor.cli.main import _run_validate
+def run_init(args: argparse.Namespace, validate: Callable[[argparse.Namespace], int]) -> int:
+    """Write the drafted config, then ``validate`` it (`monitor validate --connect`)."""
     from monitor.init import PASSWORD_VARIABLE, draft
 
     out = Path(args.out)
@@ -41,7 +42,7 @@ def run_init(args: argparse.Namespace) -> int:
         os.environ.setdefault(PASSWORD_VARIABLE, result.password)
         print(f"the database password is read from ${PASSWORD_VARIABLE}: export it before `monitor check`")
     sys.stdout.flush()
-    code = _run_validate(argparse.Namespace(config=str(out), connect=True))
+    code = validate(argparse.Namespace(config=str(out), connect=True))
     if code == 0:
         print(f"next: review the guesses in {out}, then\n  monitor check -c {out}")
     return code

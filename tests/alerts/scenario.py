@@ -11,7 +11,8 @@ import http.server
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -30,6 +31,13 @@ HOURS = 24
 
 def at(hour: int) -> datetime:
     return T0 + timedelta(hours=hour)
+
+
+def clock_at(hour: int) -> Callable[[], datetime]:
+    """The wall clock of a daemon that runs window ``hour`` when it ends: ``at(hour)``, running
+    on in real time, so that retries and backoff inside one run behave as they do live."""
+    started = time.monotonic()
+    return lambda: at(hour) + timedelta(seconds=time.monotonic() - started)
 
 
 def write_log(path: Path, breaching_hours: Iterable[int]) -> None:
@@ -83,7 +91,8 @@ def load(path: Path) -> Config:
 
 def fast_retry(**extra: Any) -> dict[str, Any]:
     """Channel settings that keep tests quick: short timeout and backoff."""
-    return {"timeout": "2s", "retry": {"initial": "0.1s", "max": "0.5s", "max_age": "1h"}, **extra}
+    # runs are an hour apart on the clock: a notification must outlive one
+    return {"timeout": "2s", "retry": {"initial": "0.1s", "max": "0.5s", "max_age": "1d"}, **extra}
 
 
 @dataclass
