@@ -25,6 +25,11 @@ from pathlib import Path
 from typing import Any
 
 TARGET_SECONDS = 5.0
+_FROM_TREE = (
+    "import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f)]; "
+    "sys.path.insert(0, {tree!r}); sys.argv[0] = 'monitor'; "
+    "from monitor.cli.main import main; sys.exit(main())"
+)
 
 
 def _folder_bytes(folder: Path) -> int:
@@ -33,14 +38,16 @@ def _folder_bytes(folder: Path) -> int:
 
 def one_run(tree: Path | None) -> dict[str, Any]:
     env = {**os.environ}
+    command = [sys.executable, "-m", "monitor.cli"]
     if tree is not None:
-        env["PYTHONPATH"] = str(tree)
+        # an editable install's finder comes before sys.path: drop it so `tree` is imported
+        command = [sys.executable, "-c", _FROM_TREE.format(tree=str(tree.resolve()))]
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory) / "demo"
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         clock = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "monitor.cli", "demo", "--dir", str(folder)],
+            [*command, "demo", "--dir", str(folder)],
             capture_output=True,
             text=True,
             env=env,

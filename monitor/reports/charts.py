@@ -127,7 +127,7 @@ def roc_curve(target: np.ndarray, score: np.ndarray) -> tuple[list[float], list[
     negatives = len(target) - positives
     if positives == 0 or negatives == 0:
         return None
-    order = np.argsort(-score, kind="stable")
+    order = np.argsort(-score)  # ties are merged below: no need for a stable sort
     sorted_score, sorted_target = score[order], target[order]
     last_of_tie = np.r_[np.nonzero(np.diff(sorted_score))[0], len(sorted_score) - 1]
     tpr = np.r_[0.0, np.cumsum(sorted_target)[last_of_tie] / positives]

@@ -164,7 +164,10 @@ def _quality_widgets(
     prediction: PredictionConfig | None,
     target: str | None,
     windows: dict[str, pd.DataFrame],
+    samples: dict[str, pd.DataFrame],
 ) -> list[dict[str, Any]]:
+    """Counters of the check's metrics; confusion matrices counted on every labelled row of
+    ``windows``; the ROC curve (a picture) drawn from ``samples``."""
     performance = run.get("performance")
     if not performance or prediction is None or target is None:
         return []
@@ -187,8 +190,8 @@ def _quality_widgets(
     score = prediction.score if isinstance(prediction.score, str) else None
     if prediction.task == "classification" and score is not None:
         curves = {}
-        for name, frame in frames.items():
-            if score in frame.columns:
+        for name, frame in samples.items():
+            if score in frame.columns and target in frame.columns:
                 pairs = _labelled(frame, [target, score])
                 truth = pd.to_numeric(pairs[target], errors="coerce").to_numpy(dtype=np.float64)
                 if set(np.unique(truth)) <= _BINARY:
@@ -263,12 +266,13 @@ def build_drift_report(
         raise ReportError(f"no report for monitor {monitor_name}: the {which} window has no rows")
     current_sample = sample_by_time(current, max_rows, timestamp_column)
     reference_sample = sample_by_time(reference, max_rows, timestamp_column)
-    # confusion matrices and ROC curves count every labelled row; only distributions are sampled
+    # confusion matrices count every labelled row; the other charts are drawn from the samples
     windows = {"reference": reference, "current": current}
+    samples = {"reference": reference_sample.frame, "current": current_sample.frame}
     try:
         widgets = [
             *_drift_table(run, reference_sample.frame, current_sample.frame),
-            *_quality_widgets(run, prediction, target_column, windows),
+            *_quality_widgets(run, prediction, target_column, windows, samples),
             *_summary_table(run, reference_sample, current_sample),
         ]
     except (ValueError, TypeError, KeyError) as exc:  # a column pandas or numpy cannot chart
