@@ -54,6 +54,8 @@ class Reader:
 def _utc(values: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         times = values
+    elif pd.api.types.is_numeric_dtype(values):  # Unix seconds
+        times = pd.to_datetime(values, unit="s", errors="coerce", utc=True)
     else:
         times = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
     if getattr(times.dt, "tz", None) is None:

@@ -21,6 +21,7 @@ SCORE_NAMES = re.compile(r"(score|proba|probability|prob)$|^(score|proba|prob)",
 PREDICTION_NAMES = re.compile(r"(^|_)(pred|prediction|predicted|yhat|y_hat|output)($|_)", re.I)
 TARGET_NAMES = re.compile(r"^(target|label|y|y_true|actual|ground_truth|truth|outcome|class)$", re.I)
 ID_NAMES = re.compile(r"(^id$|_id$|^id_|uuid|^key$)", re.I)
+EPOCH_2000, EPOCH_2100 = 946_684_800, 4_102_444_800
 MIN_WINDOW_ROWS = 1000  # below it Evidently's auto method switches to p-value tests: too noisy to alert on
 
 
@@ -46,11 +47,22 @@ def _parses_as_time(values: pd.Series) -> bool:
     return bool(parsed.notna().mean() > 0.99)
 
 
+def _epoch_seconds(name: str, values: pd.Series) -> bool:
+    """A time-like name holding numbers between 2000 and 2100 as Unix seconds."""
+    if not TIME_NAMES.match(name) or not pd.api.types.is_numeric_dtype(values):
+        return False
+    present = values.dropna()
+    return not present.empty and bool(present.between(EPOCH_2000, EPOCH_2100).all())
+
+
 def timestamp_column(sample: pd.DataFrame) -> tuple[str, str] | None:
-    """The time column and why: a datetime column, else ISO text; a time-like name wins ties."""
+    """The time column and why: a datetime column, else ISO text, else epoch seconds; a
+    time-like name wins ties."""
     typed = [str(c) for c in sample.columns if pd.api.types.is_datetime64_any_dtype(sample[c])]
     text = [str(c) for c in sample.columns if str(c) not in typed and _parses_as_time(sample[c])]
-    for candidates, how in ((typed, "of a date-time type"), (text, "ISO-8601 text")):
+    epoch = [str(c) for c in sample.columns if _epoch_seconds(str(c), sample[c])]
+    found = ((typed, "of a date-time type"), (text, "ISO-8601 text"), (epoch, "Unix seconds"))
+    for candidates, how in found:
         if candidates:
             named = [c for c in candidates if TIME_NAMES.match(c)]
             chosen = (named or candidates)[0]

@@ -150,3 +150,21 @@ def test_bad_input_is_one_message_with_the_documented_exit_code(tmp_path: Path) 
     for result in (both, missing, nothing, down):
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "monitor.yaml").exists()
+
+
+def test_init_takes_unix_seconds_named_like_a_time(tmp_path: Path) -> None:
+    import sqlite3
+
+    predictions, _ = make_log()
+    predictions["created_ts"] = (
+        pd.to_datetime(predictions.pop("timestamp"), utc=True).astype("int64") // 10**9
+    )
+    with sqlite3.connect(tmp_path / "log.db") as connection:
+        predictions.to_sql("preds", connection, index=False)
+    connection.close()
+    done = monitor("init", "--url", "sqlite:///log.db", "--table", "preds", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (spec,) = load_config(tmp_path / "monitor.yaml").monitors.values()
+    assert spec.source.timestamp == "created_ts"
+    assert spec.features is not None and "created_ts" not in spec.features.all
+    assert first_check(tmp_path / "monitor.yaml", LABELLED)["window"]["rows"] > 0  # type: ignore[index]
