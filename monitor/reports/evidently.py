@@ -267,8 +267,8 @@ def build_drift_report(
     current_sample = sample_by_time(current, max_rows, timestamp_column)
     reference_sample = sample_by_time(reference, max_rows, timestamp_column)
     # confusion matrices count every labelled row; the other charts are drawn from the samples
-    windows = {"reference": reference, "current": current}
-    samples = {"reference": reference_sample.frame, "current": current_sample.frame}
+    windows = {"current": current, "reference": reference}
+    samples = {"current": current_sample.frame, "reference": reference_sample.frame}
     try:
         widgets = [
             *_drift_table(run, reference_sample.frame, current_sample.frame),

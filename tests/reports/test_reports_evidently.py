@@ -246,3 +246,31 @@ def test_report_speed_does_not_depend_on_evidently_python(tmp_path: Path) -> Non
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
     assert (tmp_path / "r" / "x.html").stat().st_size < 100_000
+
+
+def test_roc_curve_is_scikit_learns_on_a_window_below_the_cap(tmp_path: Path) -> None:
+    from sklearn.metrics import roc_curve
+
+    from monitor.config.models import PredictionConfig
+
+    frames = {
+        name: prediction_log(150, start=start, amount_shift=0.0, seed=seed).dropna(subset=["is_fraud"])
+        for name, start, seed in (("reference", "2026-01-01", 3), ("current", "2026-03-01", 4))
+    }
+    run = {**_run(len(frames["current"])), "performance": {"rows_with_target": 1, "metrics": []}}
+    page = build_drift_report(
+        monitor_name="m",
+        run=run,
+        reference=frames["reference"],
+        current=frames["current"],
+        prediction=PredictionConfig(column="is_fraud_pred", score="fraud_score"),
+        target_column="is_fraud",
+        max_rows=2500,
+        out_path=tmp_path / "r" / "m" / "x.html",
+        reports_dir=tmp_path / "r",
+    ).read_text(encoding="utf-8")
+    (figure,) = [node for node in walk(embedded_dashboard(page)) if node.get("title") == "ROC curve"]
+    for trace in figure["params"]["data"]:
+        frame = frames[trace["name"]]
+        fpr, tpr, _ = roc_curve(frame["is_fraud"], frame["fraud_score"], drop_intermediate=False)
+        assert np.allclose(trace["x"], fpr, atol=1e-5) and np.allclose(trace["y"], tpr, atol=1e-5)
