@@ -4,8 +4,10 @@
     .venv/bin/python benchmarks/report.py --rows 100000 --json benchmarks/report.json
 
 Each size runs in a fresh subprocess so its peak memory (ru_maxrss: the whole
-process, windows included, as in ``monitor check``) is its own. Targets (issue
-4): 1M rows with the default cap (max_rows 50000) in < 60 s, < 1.5 GB, file < 10 MB.
+process, windows included, as in ``monitor check``) is its own. The run's JSON document the
+page states is computed first with monitor's statistics (not timed: the check has it).
+Targets (issue 16): a report of the default cap (max_rows 50000) in < 5 s, the page
+(without the renderer shared in ``_static/``) < 500 KB; earlier (issue 4): < 1.5 GB.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-TARGET_SECONDS, TARGET_MEMORY_MB, TARGET_FILE_MB = 60.0, 1536.0, 10.0
+TARGET_SECONDS, TARGET_MEMORY_MB, TARGET_FILE_MB = 5.0, 1536.0, 0.5
 WINDOW_END = datetime(2026, 3, 8, tzinfo=timezone.utc)
 
 
@@ -51,34 +53,96 @@ def _window(rows: int, numerical: int, categorical: int, shift: float, seed: int
     return pd.DataFrame(columns)
 
 
+def _run_document(
+    reference: Any, current: Any, numerical: list[str], categorical: list[str]
+) -> dict[str, Any]:
+    """The run's JSON document (docs/reference.md) for these windows, from monitor's statistics."""
+    from monitor.config.models import DriftConfig
+    from monitor.stats import column_drift, dataset_drift, performance_metrics
+
+    drift = dataset_drift(reference, current, numerical, categorical, DriftConfig())
+
+    def entry(column: Any) -> dict[str, Any]:
+        return {
+            "column": column.column,
+            "kind": column.kind,
+            "method": column.method,
+            "score": column.score,
+            "threshold": column.threshold,
+            "drifted": column.drifted,
+        }
+
+    labelled = {
+        name: frame.dropna(subset=["label"]) for name, frame in (("ref", reference), ("cur", current))
+    }
+    metrics = {
+        name: performance_metrics("classification", frame["label"], frame["label_pred"], frame["score"])
+        for name, frame in labelled.items()
+    }
+    score = entry(column_drift("score", reference["score"], current["score"], "numerical"))
+    score.pop("kind")
+
+    def window(frame: Any) -> dict[str, Any]:
+        return {
+            "start": frame["timestamp"].min().isoformat(),
+            "end": frame["timestamp"].max().isoformat(),
+            "rows": len(frame),
+        }
+
+    return {
+        "monitor": "benchmark",
+        "window": window(current),
+        "reference": window(reference),
+        "drift": {
+            "share": drift.share,
+            "dataset_drift": drift.dataset_drift,
+            "columns": [entry(c) for c in drift.columns],
+        },
+        "prediction_drift": score,
+        "performance": {
+            "rows_with_target": len(labelled["cur"]),
+            "metrics": [
+                {"metric": m, "current": metrics["cur"][m], "reference": metrics["ref"].get(m), "drop": None}
+                for m in metrics["cur"]
+            ],
+        },
+        "data_quality": {"columns": []},
+        "alerts": [],
+        "report": None,
+        "error": None,
+    }
+
+
 def measure(
     rows: int, reference_rows: int, numerical: int, categorical: int, max_rows: int
 ) -> dict[str, Any]:
     """Build one report in this process; the figures of that run."""
-    from monitor.config.models import DriftConfig, PredictionConfig
-    from monitor.reports.evidently import build_drift_report
+    from monitor.config.models import PredictionConfig
 
     start = WINDOW_END - timedelta(days=7)
     reference = _window(reference_rows, numerical, categorical, 0.0, 1, start - timedelta(days=30))
     current = _window(rows, numerical, categorical, 0.5, 2, start)
+    run = _run_document(
+        reference, current, [f"num_{i}" for i in range(numerical)], [f"cat_{i}" for i in range(categorical)]
+    )
     rss_before = _rss_mb()
     with tempfile.TemporaryDirectory() as directory:
-        out_path = Path(directory) / "report.html"
+        out_path = Path(directory) / "benchmark" / "report.html"
         clock = time.perf_counter()
+        # the import is timed too: `monitor check` pays it on its first report
+        from monitor.reports.evidently import build_drift_report
+
         build_drift_report(
             monitor_name="benchmark",
+            run=run,
             reference=reference,
             current=current,
-            numerical=[f"num_{i}" for i in range(numerical)],
-            categorical=[f"cat_{i}" for i in range(categorical)],
-            drift=DriftConfig(),
             prediction=PredictionConfig(column="label_pred", score="score"),
             target_column="label",
-            window_start=start,
-            window_end=WINDOW_END,
             max_rows=max_rows,
             out_path=out_path,
             timestamp_column="timestamp",
+            reports_dir=Path(directory),
         )
         seconds = time.perf_counter() - clock
         size_mb = out_path.stat().st_size / 2**20
@@ -130,7 +194,7 @@ def _run_isolated(args: argparse.Namespace, rows: int) -> dict[str, Any]:
 def _print_table(results: list[dict[str, Any]]) -> None:
     header = (
         f"{'rows':>9} {'ref rows':>9} {'cols':>4} {'cap':>6} {'seconds':>8} "
-        f"{'windows MB':>10} {'peak MB':>8} {'file MB':>8}  ok"
+        f"{'windows MB':>10} {'peak MB':>8} {'page MB':>8}  ok"
     )
     print(header)
     print("-" * len(header))
@@ -141,7 +205,8 @@ def _print_table(results: list[dict[str, Any]]) -> None:
             f"{'yes' if r['ok'] else 'NO'}"
         )
     print(
-        f"targets: < {TARGET_SECONDS:.0f} s, < {TARGET_MEMORY_MB:.0f} MB peak, file < {TARGET_FILE_MB:.0f} MB"
+        f"targets: < {TARGET_SECONDS:.0f} s, < {TARGET_MEMORY_MB:.0f} MB peak, page < {TARGET_FILE_MB} MB "
+        "(+ the renderer, 3.5 MB once per reports folder)"
     )
     print("windows MB: the process before the report starts (both windows in memory); peak MB: the whole run")
 

@@ -21,6 +21,7 @@ from monitor.cli.exits import (
     for_error,
 )
 from monitor.cli.history import add_history_parser, run_history
+from monitor.cli.init import add_init_parser, run_init
 from monitor.cli.run import add_run_parser, run_daemon
 from monitor.errors import ConfigError, MonitorError
 from monitor.secrets import scrub
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="a synthetic prediction log, a config, a check and a report")
     demo.add_argument("--dir", default="monitor-demo")
+    add_init_parser(commands)
     return parser
 
 
@@ -168,6 +170,7 @@ HANDLERS: dict[str, Handler] = {
     "report": _run_report,
     "validate": _run_validate,
     "demo": _run_demo,
+    "init": lambda args: run_init(args, validate=_run_validate),
     "alerts": run_alerts,
     "history": run_history,
     "run": run_daemon,

@@ -36,6 +36,12 @@ def _timestamps(rng: np.random.Generator, rows: int) -> np.ndarray:
     return np.sort(seconds)
 
 
+def _iso_text(times: pd.DatetimeIndex) -> np.ndarray:
+    """``YYYY-MM-DD HH:MM:SS`` text, as SQLite keeps times; numpy's formatter is ~8x pandas' strftime."""
+    seconds = times.tz_convert(None).to_numpy().astype("datetime64[s]")
+    return np.asarray(np.char.replace(np.datetime_as_string(seconds, unit="s"), "T", " ").astype(object))
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-x)))
 
@@ -81,7 +87,7 @@ def make_log(seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     predictions = pd.DataFrame(
         {
             "transaction_id": transaction_id,
-            "timestamp": times.strftime("%Y-%m-%d %H:%M:%S"),
+            "timestamp": _iso_text(times),
             "amount": amount.round(2),
             "account_age_days": age,
             "items": items,
@@ -99,10 +105,28 @@ def make_log(seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
         {
             "transaction_id": transaction_id[arrived],
             "is_fraud": is_fraud[arrived].astype(int),
-            "labelled_at": labelled_at[arrived].strftime("%Y-%m-%d %H:%M:%S"),
+            "labelled_at": _iso_text(labelled_at[arrived]),
         }
     )
     return predictions, labels
+
+
+# Column types as pandas' to_sql gave them, which the demo's log always had.
+_SQL_TYPES = {"object": "TEXT", "float64": "REAL", "int64": "INTEGER"}
+
+
+def _insert(connection: sqlite3.Connection, table: str, frame: pd.DataFrame) -> None:
+    """``frame`` into a new table: one executemany over plain Python values (pandas' to_sql is ~5x slower)."""
+    columns = ", ".join(f'"{name}" {_SQL_TYPES[str(frame[name].dtype)]}' for name in frame.columns)
+    connection.execute(f'CREATE TABLE "{table}" ({columns})')
+    values = [
+        [None if value != value else value for value in frame[name].tolist()]  # NaN as NULL
+        if frame[name].dtype == np.float64
+        else frame[name].tolist()
+        for name in frame.columns
+    ]
+    marks = ", ".join("?" for _ in frame.columns)
+    connection.executemany(f'INSERT INTO "{table}" VALUES ({marks})', zip(*values, strict=True))
 
 
 def write_log(path: Path, seed: int = 7) -> tuple[int, int]:
@@ -110,8 +134,9 @@ def write_log(path: Path, seed: int = 7) -> tuple[int, int]:
     predictions, labels = make_log(seed)
     path.unlink(missing_ok=True)
     with sqlite3.connect(path) as connection:
-        predictions.to_sql("predictions", connection, index=False)
-        labels.to_sql("labels", connection, index=False)
+        _insert(connection, "predictions", predictions)
+        _insert(connection, "labels", labels)
         connection.execute("CREATE INDEX ix_predictions_timestamp ON predictions (timestamp)")
         connection.execute("CREATE INDEX ix_labels_transaction ON labels (transaction_id)")
+    connection.close()
     return len(predictions), len(labels)

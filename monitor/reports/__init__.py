@@ -1,7 +1,7 @@
-"""HTML reports: the Evidently report of a window, report files, and the static index pages.
+"""HTML reports: the report of a run, report files, and the static index pages.
 
-Importing this package does not import Evidently (seconds of start-up):
-``build_drift_report`` imports it when called.
+Nothing here imports Evidently's Python package (seconds of start-up): reports are drawn
+by Evidently's JavaScript renderer, shared by every page of ``reports.dir``.
 """
 
 from monitor.reports.evidently import build_drift_report

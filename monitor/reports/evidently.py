@@ -1,348 +1,296 @@
-"""The HTML drift report of one window, built with Evidently.
+"""The HTML drift report of one window: the check's verdicts, drawn with Evidently's renderer.
 
-Evidently is imported inside the functions only: it takes seconds to import and
-``monitor check`` must not pay for it unless a report is written.
-
-The report runs Evidently on exactly the windows the check used, with our
-drift methods and thresholds, so that what the page shows as drifted is what
-the alert rules saw. Two Evidently runs feed one page: data drift and data
-summary on every row, model quality on the rows that have a target.
+Every number the page states (drift scores, thresholds, verdicts, shares, performance) is
+the check's own, taken from the run's JSON document (``monitor check --json``), so the
+report always agrees with the alert. The charts (distributions, confusion matrix, ROC
+curve) are computed here with numpy on the windows, sampled above ``reports.max_rows``.
+The widgets are Evidently 0.7's dashboard format and Evidently's JavaScript bundle draws
+them; Evidently's Python is never imported, which keeps a report well under a second
+(docs/reports.md).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
 
-from monitor.config.models import DriftConfig, PredictionConfig
-from monitor.reports.page import ReportError, banner_html, render_page
+from monitor.config.models import PredictionConfig
+from monitor.reports import charts
+from monitor.reports.assets import Renderer, inline_renderer, shared_renderer
+from monitor.reports.header import STYLE, header_html, number, utc_text
+from monitor.reports.page import ReportError, render_page
 from monitor.reports.paths import write_text_atomically
 from monitor.reports.sampling import Sample, sample_by_time
+from monitor.reports.widgets import (
+    CURRENT_COLOR,
+    REFERENCE_COLOR,
+    big_table,
+    counters,
+    histogram_column,
+    row_details,
+    table,
+)
 
 logger = logging.getLogger(__name__)
 
+# Our method names as Evidently labels them in its drift table.
+METHOD_LABELS = {
+    "wasserstein": "Wasserstein distance (normed)",
+    "jensenshannon": "Jensen-Shannon distance",
+    "psi": "PSI",
+    "ks": "K-S p_value",
+    "chisquare": "chi-square p_value",
+    "z": "Z-test p_value",
+    "kl_div": "Kullback-Leibler divergence",
+    "hellinger": "Hellinger distance (normed)",
+}
+_BINARY = frozenset({0.0, 1.0})
 
-def _evidently_method(name: str) -> str | None:
-    """Evidently's stattest name for one of ours: the same name for the built-ins; None (let
-    Evidently choose) for ``auto`` and for plug-ins, which Evidently does not know."""
-    if name == "auto":
-        return None
-    from monitor.stats.registry import get_method
 
-    method = get_method(name)
-    if not type(method).__module__.startswith("monitor."):
-        logger.warning(
-            "drift method %s is a plug-in: the HTML report shows Evidently's default instead", name
+def _drift_entries(run: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(kind, entry) for every judged feature, then the prediction column."""
+    entries = [(str(c.get("kind", "")), c) for c in (run.get("drift") or {}).get("columns", [])]
+    if run.get("prediction_drift"):
+        entries.append(("prediction", run["prediction_drift"]))
+    return entries
+
+
+def _distributions(
+    kind: str, reference: pd.Series, current: pd.Series
+) -> tuple[list[str], list[float], list[float]]:
+    numeric = pd.api.types.is_numeric_dtype(reference) and pd.api.types.is_numeric_dtype(current)
+    if kind == "categorical" or not numeric or pd.api.types.is_bool_dtype(current):
+        return charts.categorical_distributions(reference, current)
+    return charts.numerical_distributions(reference, current)
+
+
+def _drift_table(run: dict[str, Any], reference: pd.DataFrame, current: pd.DataFrame) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    details: list[dict[str, Any]] = []
+    for kind, entry in _drift_entries(run):
+        column = entry["column"]
+        row: dict[str, Any] = {
+            "column_name": column,
+            "column_type": {"numerical": "num", "categorical": "cat"}.get(kind, kind),
+            "stattest_name": METHOD_LABELS.get(str(entry.get("method")), str(entry.get("method"))),
+            "drift_score": _json_number(entry.get("score")),
+            "threshold": _json_number(entry.get("threshold")),
+            "data_drift": "Detected" if entry.get("drifted") else "Not Detected",
+        }
+        if column in reference.columns and column in current.columns:
+            labels, ref_shares, cur_shares = _distributions(kind, reference[column], current[column])
+            row["reference_distribution"] = {"x": labels, "y": ref_shares}
+            row["current_distribution"] = {"x": labels, "y": cur_shares}
+            figure = charts.distribution_figure(column, labels, ref_shares, cur_shares)
+            row["details"] = row_details([("DATA DISTRIBUTION", figure)])
+            details.append(figure)
+        rows.append(row)
+    if not rows:
+        return []
+    drift = run.get("drift") or {}
+    columns = drift.get("columns", [])
+    drifted = sum(1 for c in columns if c.get("drifted"))
+    title = f"Drift is detected for {drifted} of {len(columns)} columns." if columns else "Prediction drift"
+    spec = [
+        {"title": "Column", "field": "column_name"},
+        {"title": "Type", "field": "column_type"},
+        histogram_column("Reference Distribution", "reference_distribution", REFERENCE_COLOR),
+        histogram_column("Current Distribution", "current_distribution", CURRENT_COLOR),
+        {"title": "Data Drift", "field": "data_drift"},
+        {"title": "Stat Test", "field": "stattest_name"},
+        {"title": "Drift Score", "field": "drift_score"},
+        {"title": "Threshold", "field": "threshold"},
+    ]
+    widgets = [big_table(title, spec, rows, details)]
+    if columns:
+        verdict = "Dataset drift detected" if drift.get("dataset_drift") else "No dataset drift"
+        share = number(drift.get("share"))
+        widgets.insert(
+            0,
+            counters([(str(len(columns)), "Columns"), (str(drifted), "Drifted columns"), (share, verdict)]),
         )
+    return widgets
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
         return None
-    return method.name
+    return value
 
 
-_BINARY_LABELS = frozenset({0, 1})
+def _summary_value(values: pd.Series) -> str:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        mean = pd.to_numeric(values, errors="coerce").mean()
+        return "n/a" if pd.isna(mean) else f"mean {mean:.4g}"
+    counts = values.dropna().astype(str).value_counts()
+    return f"most common {counts.index[0]} ({counts.iloc[0] / len(values):.1%})" if len(counts) else "n/a"
 
 
-@dataclass(frozen=True)
-class _Roles:
-    """Which columns Evidently sees, and as what."""
-
-    numerical: list[str]
-    categorical: list[str]
-    prediction_drift: str | None
-    labels: str | None
-    score: str | None
-    target: str | None
-    task: str
-
-    @property
-    def features(self) -> list[str]:
-        return [*self.numerical, *self.categorical]
-
-    def model_columns(self) -> list[str]:
-        return [c for c in (self.labels, self.score, self.target) if c is not None]
-
-    def all_columns(self) -> list[str]:
-        return list(dict.fromkeys([*self.features, *self.model_columns()]))
-
-
-def _present(columns: list[str] | None, *frames: pd.DataFrame) -> list[str]:
-    return [c for c in columns or [] if all(c in frame.columns for frame in frames)]
+def _summary_table(run: dict[str, Any], reference: Sample, current: Sample) -> list[dict[str, Any]]:
+    """Missing shares, means or most common values, on the rows the charts use."""
+    rows = []
+    for kind, entry in _drift_entries(run):
+        column = entry["column"]
+        if column not in reference.frame.columns or column not in current.frame.columns:
+            continue
+        values = (current.frame[column], reference.frame[column])
+        rows.append(
+            [
+                column,
+                kind,
+                *(number(float(v.isna().mean())) if len(v) else "n/a" for v in values),
+                *(_summary_value(v) for v in values),
+            ]
+        )
+    if not rows:
+        return []
+    header = ["Column", "Kind", "Missing (current)", "Missing (reference)", "Current", "Reference"]
+    sampled = current.sampled or reference.sampled
+    return [table(header, rows, title="Data summary" + (" (sampled rows)" if sampled else ""))]
 
 
-def _roles(
-    numerical: list[str],
-    categorical: list[str],
+def _labelled(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return frame.loc[:, columns].dropna()
+
+
+def _quality_widgets(
+    run: dict[str, Any],
     prediction: PredictionConfig | None,
-    target_column: str | None,
-    frames: tuple[pd.DataFrame, pd.DataFrame],
-) -> tuple[_Roles, list[str]]:
-    """The columns present in both windows, and a note for each configured one that is not."""
-    wanted = [*numerical, *categorical]
-    if prediction is not None:
-        wanted += [c for c in (prediction.column, prediction.score) if c is not None]
-    if target_column is not None:
-        wanted.append(target_column)
-    missing = [c for c in dict.fromkeys(wanted) if c not in _present([c], *frames)]
-    notes = [f"Column {c!r} is missing from a window and is left out of this report." for c in missing]
-
-    def keep(column: str | None) -> str | None:
-        return column if column is not None and column not in missing else None
-
-    labels = keep(prediction.column) if prediction else None
-    score = keep(prediction.score) if prediction else None
-    prediction_drift = keep(prediction.drift_column) if prediction else None
-    roles = _Roles(
-        numerical=_present(numerical, *frames),
-        categorical=_present(categorical, *frames),
-        prediction_drift=prediction_drift,
-        labels=labels,
-        score=score,
-        target=keep(target_column),
-        task=prediction.task if prediction else "classification",
-    )
-    return roles, notes
-
-
-def _method_options(drift: DriftConfig, features: list[str]) -> dict[str, Any]:
-    """DataDriftPreset keyword arguments: each feature's method and threshold as the check judged
-    it (``DriftConfig.setting``), so the page marks drifted what the alert saw drifted."""
-    settings = {column: drift.setting(column) for column in features}
-    per_column_method = {
-        column: _evidently_method(method) for column, (method, _) in settings.items() if method != "auto"
-    }
-    per_column_threshold = {
-        column: threshold for column, (_, threshold) in settings.items() if threshold is not None
-    }
-    return {
-        "method": _evidently_method(drift.method),
-        "threshold": drift.threshold,
-        "per_column_method": per_column_method or None,
-        "per_column_threshold": per_column_threshold or None,
-    }
-
-
-def _prediction_drift_options(drift: DriftConfig, column: str) -> tuple[str | None, float | None]:
-    method, threshold = drift.setting(column)
-    return _evidently_method(method), threshold
+    target: str | None,
+    windows: dict[str, pd.DataFrame],
+    samples: dict[str, pd.DataFrame],
+) -> list[dict[str, Any]]:
+    """Counters of the check's metrics; confusion matrices counted on every labelled row of
+    ``windows``; the ROC curve (a picture) drawn from ``samples``."""
+    performance = run.get("performance")
+    if not performance or prediction is None or target is None:
+        return []
+    metrics = performance.get("metrics", [])
+    widgets = [
+        counters([(number(m.get("current")), m["metric"]) for m in metrics], title="Current: model quality"),
+        counters(
+            [(number(m.get("reference")), m["metric"]) for m in metrics], title="Reference: model quality"
+        ),
+    ]
+    frames = {name: frame for name, frame in windows.items() if target in frame.columns}
+    if prediction.task == "classification" and prediction.column is not None:
+        for name, frame in frames.items():
+            if prediction.column in frame.columns:
+                pairs = _labelled(frame, [target, prediction.column])
+                title = f"{name.capitalize()}: confusion matrix"
+                figure = charts.confusion_figure(title, pairs[target], pairs[prediction.column])
+                if figure is not None:
+                    widgets.append(figure)
+    score = prediction.score if isinstance(prediction.score, str) else None
+    if prediction.task == "classification" and score is not None:
+        curves = {}
+        for name, frame in samples.items():
+            if score in frame.columns and target in frame.columns:
+                pairs = _labelled(frame, [target, score])
+                truth = pd.to_numeric(pairs[target], errors="coerce").to_numpy(dtype=np.float64)
+                if set(np.unique(truth)) <= _BINARY:
+                    curve = charts.roc_curve(truth, pd.to_numeric(pairs[score]).to_numpy(dtype=np.float64))
+                    if curve is not None:
+                        curves[name] = curve
+        if curves:
+            widgets.append(charts.roc_figure(curves))
+    if prediction.task == "regression" and prediction.column is not None:
+        errors = {}
+        for name, frame in frames.items():
+            if prediction.column in frame.columns:
+                pairs = _labelled(frame, [target, prediction.column]).apply(pd.to_numeric, errors="coerce")
+                errors[name] = (pairs[prediction.column] - pairs[target]).to_numpy(dtype=np.float64)
+        if errors:
+            widgets.append(charts.error_figure(errors))
+    return widgets
 
 
-def _column_types(roles: _Roles) -> tuple[list[str], list[str]]:
-    """Numerical and categorical column lists for Evidently, model columns typed by the task."""
-    numerical = list(roles.numerical)
-    categorical = list(roles.categorical)
-    typed = set(numerical) | set(categorical)
-    for column, is_numerical in (
-        (roles.score, True),
-        (roles.labels, roles.task == "regression"),
-        (roles.target, roles.task == "regression"),
-    ):
-        if column is not None and column not in typed:
-            (numerical if is_numerical else categorical).append(column)
-            typed.add(column)
-    return numerical, categorical
+def _renderer(reports_dir: Path | None, out_path: Path) -> Renderer:
+    if reports_dir is not None:
+        try:
+            Path(os.path.abspath(out_path)).relative_to(os.path.abspath(reports_dir))
+        except ValueError:
+            pass
+        else:
+            return shared_renderer(reports_dir, out_path)
+    return inline_renderer()
 
 
-def _quality_task(roles: _Roles, reference: pd.DataFrame, current: pd.DataFrame) -> Any | None:
-    """Evidently's classification or regression task for these columns, or None when none applies."""
-    from evidently import BinaryClassification, MulticlassClassification, Regression
+def _missing_notes(run: dict[str, Any], reference: pd.DataFrame, current: pd.DataFrame) -> list[str]:
+    absent = [
+        e["column"]
+        for _, e in _drift_entries(run)
+        if e["column"] not in reference or e["column"] not in current
+    ]
+    return [f"Column {c!r} is missing from a window and has no chart in this report." for c in absent]
 
-    if roles.target is None or (roles.labels is None and roles.score is None):
+
+def _sample_note(current: Sample, reference: Sample) -> str | None:
+    if not (current.sampled or reference.sampled):
         return None
-    if roles.task == "regression":
-        return Regression(target=roles.target, prediction=roles.labels or str(roles.score))
-    values = set(pd.concat([reference[roles.target], current[roles.target]]).dropna().unique().tolist())
-    if roles.labels is not None:
-        values |= set(pd.concat([reference[roles.labels], current[roles.labels]]).dropna().unique().tolist())
-    if values <= _BINARY_LABELS:
-        return BinaryClassification(
-            target=roles.target, prediction_labels=roles.labels, prediction_probas=roles.score
-        )
-    if roles.labels is None:
-        logger.warning(
-            "target %s is not 0/1 and there is no prediction label column: no quality section", roles.target
-        )
-        return None
-    # A single score column cannot be per-class probabilities: labels only.
-    return MulticlassClassification(target=roles.target, prediction_labels=roles.labels)
-
-
-def _as_labels(values: pd.Series) -> pd.Series:
-    """A float column as category labels Evidently accepts: it rejects float labels outright.
-
-    Integral floats (an int column that held a null: 0.0, 1.0, NaN) become ints,
-    other floats strings; nulls stay null.
-    """
-    if not pd.api.types.is_float_dtype(values):
-        return values
-    present = values.dropna()
-    integral = bool((present == present.round()).all())
-    if integral and len(present) == len(values):
-        return values.astype("int64")
-    convert = int if integral else str
-    # Built as a list: Series.map would infer float64 again.
-    labels = [None if pd.isna(value) else convert(value) for value in values]
-    return pd.Series(labels, index=values.index, dtype=object, name=values.name)
-
-
-def _dataset(frame: pd.DataFrame, columns: list[str], categorical: list[str], definition: Any) -> Any:
-    from evidently import Dataset
-
-    data = frame.loc[:, columns].reset_index(drop=True)
-    for column in categorical:
-        if column in data.columns:
-            data[column] = _as_labels(data[column])
-    return Dataset.from_pandas(data, data_definition=definition)
-
-
-def _widgets(items: list[Any], current: Any, reference: Any) -> list[Any]:
-    from evidently import Report
-
-    snapshot = Report(items).run(current, reference)
-    # Evidently 0.7 has no public accessor for the rendered widgets; the pin <0.8 keeps these stable.
-    return [*snapshot._widgets, *snapshot._tests_widgets]
-
-
-def _drift_and_summary(
-    roles: _Roles, drift: DriftConfig, reference: pd.DataFrame, current: pd.DataFrame
-) -> list[Any]:
-    from evidently import DataDefinition
-    from evidently.metrics import ValueDrift
-    from evidently.presets import DataDriftPreset, DataSummaryPreset
-
-    numerical, categorical = _column_types(roles)
-    definition = DataDefinition(numerical_columns=numerical, categorical_columns=categorical)
-    items: list[Any] = []
-    if roles.features:
-        options = _method_options(drift, roles.features)
-        items.append(DataDriftPreset(columns=roles.features, drift_share=drift.share, **options))
-    if roles.prediction_drift is not None:
-        method, threshold = _prediction_drift_options(drift, roles.prediction_drift)
-        items.append(ValueDrift(column=roles.prediction_drift, method=method, threshold=threshold))
-    items.append(DataSummaryPreset())
-    columns = roles.all_columns()
-    return _widgets(
-        items,
-        _dataset(current, columns, categorical, definition),
-        _dataset(reference, columns, categorical, definition),
+    return (
+        f"Charts drawn from a sample of {len(current.frame)} of {current.total_rows} current and "
+        f"{len(reference.frame)} of {reference.total_rows} reference rows "
+        "(deterministic, stratified by time)."
     )
-
-
-@dataclass(frozen=True)
-class _Quality:
-    widgets: list[Any] = field(default_factory=list)
-    sampling_notes: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-def _with_target(frame: pd.DataFrame, roles: _Roles) -> pd.DataFrame:
-    return frame.dropna(subset=roles.model_columns())
-
-
-def _quality(
-    roles: _Roles, reference: pd.DataFrame, current: pd.DataFrame, max_rows: int, timestamp_column: str | None
-) -> _Quality:
-    """Model quality widgets on the rows with a target (and prediction), and notes about them."""
-    from evidently import DataDefinition
-    from evidently.presets import ClassificationPreset, RegressionPreset
-
-    if roles.target is None:
-        return _Quality()
-    labelled_reference, labelled_current = _with_target(reference, roles), _with_target(current, roles)
-    if labelled_reference.empty or labelled_current.empty:
-        return _Quality(
-            notes=[f"No model quality section: a window has no rows with target {roles.target!r}."]
-        )
-    task = _quality_task(roles, labelled_reference, labelled_current)
-    if task is None:
-        return _Quality()
-    reference_sample = sample_by_time(labelled_reference, max_rows, timestamp_column)
-    current_sample = sample_by_time(labelled_current, max_rows, timestamp_column)
-    sampling_notes = _sampling_notes(current_sample, reference_sample, "Model quality, rows with a target")
-    numerical, categorical = _column_types(roles)
-    model_columns = roles.model_columns()
-    if roles.task == "regression":
-        definition = DataDefinition(
-            numerical_columns=[c for c in numerical if c in model_columns], regression=[task]
-        )
-        preset: Any = RegressionPreset()
-    else:
-        definition = DataDefinition(
-            numerical_columns=[c for c in numerical if c in model_columns],
-            categorical_columns=[c for c in categorical if c in model_columns],
-            classification=[task],
-        )
-        preset = ClassificationPreset()
-    current_data = _dataset(current_sample.frame, model_columns, categorical, definition)
-    reference_data = _dataset(reference_sample.frame, model_columns, categorical, definition)
-    return _Quality(widgets=_widgets([preset], current_data, reference_data), sampling_notes=sampling_notes)
-
-
-def _sampling_notes(current: Sample, reference: Sample, what: str) -> list[str]:
-    pairs = ((current, f"{what} (current window)"), (reference, f"{what} (reference window)"))
-    return [sample.note(label) for sample, label in pairs if sample.sampled]
-
-
-def _rows_text(sample: Sample) -> str:
-    return f"{sample.total_rows} ({len(sample.frame)} sampled)" if sample.sampled else str(sample.total_rows)
-
-
-def _utc_text(moment: datetime) -> str:
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def build_drift_report(
     *,
     monitor_name: str,
+    run: dict[str, Any],
     reference: pd.DataFrame,
     current: pd.DataFrame,
-    numerical: list[str],
-    categorical: list[str],
-    drift: DriftConfig,
     prediction: PredictionConfig | None,
     target_column: str | None,
-    window_start: datetime,
-    window_end: datetime,
     max_rows: int,
     out_path: Path,
     timestamp_column: str | None = None,
+    reports_dir: Path | None = None,
 ) -> Path:
-    """Write the Evidently report of one window to ``out_path`` (atomically) and return the path.
+    """Write the report of one run to ``out_path`` (atomically) and return the path.
 
-    Windows over ``max_rows`` rows are sampled (deterministic, stratified by
-    ``timestamp_column``, else a datetime index or column, else row order) and
-    the page says so.
+    ``run`` is the run's JSON document (``MonitorResult.to_dict()``, docs/reference.md).
+    Inside ``reports_dir`` the page loads Evidently's renderer from ``reports_dir/_static``;
+    anywhere else it carries the renderer inline. Charts of windows over ``max_rows`` rows
+    are drawn from a deterministic sample stratified by ``timestamp_column``.
     """
-    os.environ.setdefault("EVIDENTLY_DISABLE_TELEMETRY", "1")
-    from evidently.legacy.renderers.html_widgets import text_widget
-
     if current.empty or reference.empty:
         which = "current" if current.empty else "reference"
         raise ReportError(f"no report for monitor {monitor_name}: the {which} window has no rows")
-    roles, notes = _roles(numerical, categorical, prediction, target_column, (reference, current))
     current_sample = sample_by_time(current, max_rows, timestamp_column)
     reference_sample = sample_by_time(reference, max_rows, timestamp_column)
-    sampling_notes = _sampling_notes(current_sample, reference_sample, "Data drift and summary")
+    # confusion matrices count every labelled row; the other charts are drawn from the samples
+    windows = {"current": current, "reference": reference}
+    samples = {"current": current_sample.frame, "reference": reference_sample.frame}
     try:
-        widgets = _drift_and_summary(roles, drift, reference_sample.frame, current_sample.frame)
-        quality = _quality(roles, reference, current, max_rows, timestamp_column)
-    except Exception as exc:  # Evidently raises many kinds; the caller needs one it can report
-        raise ReportError(f"Evidently could not build the report of monitor {monitor_name}: {exc}") from exc
-    sampling_notes += quality.sampling_notes
-    notes += quality.notes
-    if sampling_notes:
-        # Only our own text goes to this markdown widget; notes naming user data stay in the escaped banner.
-        widgets.insert(0, text_widget(title="Sampling", text="\n\n".join(sampling_notes)))
-    window = f"{_utc_text(window_start)} to {_utc_text(window_end)}"
-    rows = f"Rows: {_rows_text(current_sample)} current, {_rows_text(reference_sample)} reference"
-    banner = banner_html(f"Drift report: {monitor_name}", [f"Window: {window}", rows, *notes])
+        widgets = [
+            *_drift_table(run, reference_sample.frame, current_sample.frame),
+            *_quality_widgets(run, prediction, target_column, windows, samples),
+            *_summary_table(run, reference_sample, current_sample),
+        ]
+    except (ValueError, TypeError, KeyError) as exc:  # a column pandas or numpy cannot chart
+        raise ReportError(f"the report of monitor {monitor_name} could not be built: {exc}") from exc
+    header = header_html(
+        run,
+        heading=f"Drift report: {monitor_name}",
+        notes=_missing_notes(run, reference, current),
+        sample_note=_sample_note(current_sample, reference_sample),
+    )
+    window = f"{utc_text(run['window']['start'])} to {utc_text(run['window']['end'])}"
     page = render_page(
-        [*widgets, *quality.widgets], title=f"{monitor_name}: drift report, {window}", banner=banner
+        widgets,
+        title=f"{monitor_name}: drift report, {window}",
+        header=header,
+        style=STYLE,
+        run=run,
+        renderer=_renderer(reports_dir, out_path),
     )
     try:
         write_text_atomically(out_path, page)

@@ -1,27 +1,32 @@
-"""Turn Evidently widgets into one self-contained HTML page that user data cannot break.
+"""Turn dashboard widgets into one HTML page that user data cannot break.
 
 Evidently's own ``save_html`` embeds the report as ``json.dumps`` output inside a
 ``<script>`` element. JSON does not escape ``<``, so a column named
-``</script><script>...`` closes the element and runs as script. We therefore
-build the page with Evidently's template but supply the data block ourselves,
-with ``<``, ``>`` and ``&`` written as ``\\u003c``-style escapes: identical
+``</script><script>...`` closes the element and runs as script. Our data block
+writes ``<``, ``>`` and ``&`` as ``\\u003c``-style escapes instead: identical
 values for JavaScript, inert for the HTML parser. The page also gets a title
-and a static banner (monitor, window, rows) that reads without JavaScript.
+and a static header (the check's verdicts and numbers) that reads without JavaScript.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.errors import MonitorError
 
-_DATA_MARKER = "<!-- no embedded data -->"
-_BANNER_STYLE = (
-    "font-family: Roboto, Helvetica, Arial, sans-serif; margin: 16px 24px 0; padding: 12px 16px; "
-    "border-left: 4px solid #4d4dff; background: #f5f5ff; color: #222"
+if TYPE_CHECKING:
+    from monitor.reports.assets import Renderer
+
+# Evidently's template styles its icon font so (evidently.legacy.utils.dashboard, 0.7).
+_ICON_STYLE = (
+    ".material-icons { font-family: 'Material Icons'; font-weight: normal; font-style: normal; "
+    "font-size: 24px; line-height: 1; letter-spacing: normal; text-transform: none; display: inline-block; "
+    "white-space: nowrap; word-wrap: normal; direction: ltr; text-rendering: optimizeLegibility; "
+    "-webkit-font-smoothing: antialiased; }"
 )
 _JS_STRING_ESCAPES = {
     "<": "\\u003c",
@@ -47,63 +52,100 @@ def script_safe(json_text: str) -> str:
     return json_text
 
 
-def _additional_graphs(widgets: list[Any]) -> dict[str, Any]:
-    # Mirrors evidently.core.metric_types.render_widgets (0.7): detail graphs live beside the dashboard.
-    from evidently.legacy.model.widget import AdditionalGraphInfo, BaseWidgetInfo
+def _data_block(
+    dashboard_id: str, dashboard: dict[str, Any], graphs: dict[str, Any], run: dict[str, Any]
+) -> str:
+    def dumps(value: Any) -> str:
+        return script_safe(json.dumps(_finite(value), allow_nan=False, default=str))
 
-    graphs: dict[str, Any] = {}
-    for widget in widgets:
-        for graph in widget.get_additional_graphs():
-            info = graph.params if isinstance(graph, AdditionalGraphInfo) else graph
-            graphs[str(graph.id)] = info.dict() if isinstance(info, BaseWidgetInfo) else info
-    return graphs
-
-
-def _data_block(dashboard_id: str, dashboard_info: Any, additional_graphs: dict[str, Any]) -> str:
-    from evidently.legacy.utils import NumpyEncoder
-    from evidently.legacy.utils.dashboard import dashboard_info_to_json
-
-    dashboard_json = script_safe(dashboard_info_to_json(dashboard_info))
-    graphs_json = script_safe(json.dumps(additional_graphs, cls=NumpyEncoder))
     return (
         "<script>\n"
-        f"    var {dashboard_id} = {dashboard_json};\n"
-        f"    var additional_graphs_{dashboard_id} = {graphs_json};\n"
-        "</script>"
+        f"    var {dashboard_id} = {dumps(dashboard)};\n"
+        f"    var additional_graphs_{dashboard_id} = {dumps(graphs)};\n"
+        "</script>\n"
+        # the run's JSON document, for scripts reading the page (not run: a data block)
+        f'<script type="application/json" id="monitor-run">{dumps(run)}</script>'
     )
 
 
-def banner_html(heading: str, lines: list[str]) -> str:
-    """A static, escaped header shown above the Evidently dashboard."""
-    items = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities as null: JSON has no word for them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _without_graphs(widget: dict[str, Any]) -> dict[str, Any]:
+    """A widget without its additional graphs: the renderer takes those from a map beside it."""
+    stripped = {key: value for key, value in widget.items() if key != "additionalGraphs"}
+    stripped["widgets"] = [_without_graphs(child) for child in widget.get("widgets") or []]
+    return stripped
+
+
+def _font_face(renderer: Renderer) -> str:
+    if renderer.font_url is not None:
+        source = f"url({renderer.font_url}) format('woff2')"
+    else:
+        source = f"url(data:font/woff2;base64,{renderer.font_base64}) format('woff2')"
     return (
-        f'<header id="monitor-report-banner" style="{_BANNER_STYLE}">'
-        f'<h1 style="font-size: 20px; margin: 0 0 6px">{html.escape(heading)}</h1>{items}</header>'
+        "@font-face { font-family: 'Material Icons'; font-style: normal; font-weight: 400; "
+        f"src: {source}; }}\n{_ICON_STYLE}"
     )
 
 
-def render_page(widgets: list[Any], *, title: str, banner: str) -> str:
-    """The whole report page: Evidently's template and script, our escaped data, title and banner."""
-    from evidently.legacy.model.dashboard import DashboardInfo
-    from evidently.legacy.renderers.html_widgets import group_widget
-    from evidently.legacy.utils.dashboard import TemplateParams, file_html_template
+def _library(renderer: Renderer) -> str:
+    if renderer.script_url is not None:
+        return f'<script src="{html.escape(renderer.script_url)}"></script>'
+    return f"<script>{renderer.script}</script>"
 
-    # Same top-level shape as Snapshot.get_html_str: one untitled group holding every widget.
-    top_level = [group_widget(title="", widgets=widgets)]
+
+def render_page(
+    widgets: list[dict[str, Any]],
+    *,
+    title: str,
+    header: str,
+    style: str,
+    run: dict[str, Any],
+    renderer: Renderer,
+) -> str:
+    """The report page: our static header, then the widgets drawn by Evidently's renderer.
+
+    The page follows Evidently 0.7's own template (``file_html_template``): data block,
+    root element, the bundle, then ``window.drawDashboard``.
+    """
+    from monitor.reports.widgets import additional_graphs, group
+
+    # Same top-level shape as Evidently's reports: one untitled group holding every widget.
+    top_level = [group(widgets)]
     dashboard_id = "metric_" + uuid.uuid4().hex
-    dashboard_info = DashboardInfo(name="Report", widgets=top_level)
-    graphs = _additional_graphs(top_level)
-    page: str = file_html_template(
-        TemplateParams(
-            dashboard_id=dashboard_id,
-            dashboard_info=dashboard_info,
-            additional_graphs=graphs,
-            embed_data=False,
-        )
-    )
-    if _DATA_MARKER not in page or "<body>" not in page:
-        raise ReportError("the installed Evidently's HTML template is not the one monitor supports (0.7)")
-    head = f"<title>{html.escape(title)}</title>\n" + _data_block(dashboard_id, dashboard_info, graphs)
-    # Both markers occur first in Evidently's own template, before the embedded library.
-    page = page.replace(_DATA_MARKER, head, 1)
-    return page.replace("<body>", "<body>\n" + banner, 1)
+    dashboard = {"name": "Report", "widgets": [_without_graphs(w) for w in top_level]}
+    graphs = {key: _without_graphs(value) for key, value in additional_graphs(top_level).items()}
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{html.escape(title)}</title>
+<link rel="icon" href="data:,">
+<style>
+{_font_face(renderer)}
+{style}
+</style>
+{_data_block(dashboard_id, dashboard, graphs, run)}
+</head>
+<body>
+{header}
+<div id="root_{dashboard_id}"></div>
+<script>var global = globalThis</script>
+{_library(renderer)}
+<script>
+window.drawDashboard({dashboard_id},
+    new Map(Object.entries(additional_graphs_{dashboard_id})), "root_{dashboard_id}");
+</script>
+</body>
+</html>
+"""

@@ -84,13 +84,18 @@ def report_window_end(path: Path) -> datetime | None:
 
 def write_text_atomically(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` so readers see the old file or the whole new one, never a part."""
+    return write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` so readers see the old file or the whole new one, never a part."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # A unique name per writer: two runs writing the same report never share a temporary file.
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with open(temporary, "x", encoding="utf-8") as out:
-            out.write(text)
+        with open(temporary, "xb") as out:
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from monitor.config.models import Config, MonitorConfig
 from monitor.errors import ConfigError, MonitorError, SourceError
@@ -34,26 +35,28 @@ def write_recorded_report(
 
 
 def build_report(
-    config: Config, monitor: MonitorConfig, result: MonitorResult, frames: Frames, path: Path
+    config: Config,
+    monitor: MonitorConfig,
+    result: MonitorResult,
+    frames: Frames,
+    path: Path,
+    run: dict[str, Any] | None = None,
 ) -> Path:
-    """The Evidently report of exactly this run's windows, with the run's methods and thresholds."""
+    """The report of exactly this run's windows, stating the run's JSON document (``run``, by
+    default ``result.to_dict()``)."""
     from monitor.reports.evidently import build_drift_report
 
-    window = result.windows.current
     return build_drift_report(
         monitor_name=result.monitor,
+        run=run if run is not None else result.to_dict(),
         reference=frames.reference,
         current=frames.current,
-        numerical=list(result.numerical),
-        categorical=list(result.categorical),
-        drift=monitor.drift,
         prediction=monitor.prediction,
         target_column=monitor.target.column if monitor.target else None,
-        window_start=window.start,
-        window_end=window.end,
         max_rows=config.reports.max_rows,
         out_path=path,
         timestamp_column=monitor.source.timestamp,
+        reports_dir=config.reports.dir,
     )
 
 
@@ -99,10 +102,11 @@ def report_for_window(config: Config, name: str, at: datetime, output: str | Non
                 f"--at: the {which} window of monitor {name} "
                 f"[{window.start.isoformat()}, {window.end.isoformat()}) has no rows; nothing to report"
             )
+    run = {**result.to_dict(), "alerts": None}  # no rule is evaluated for a report alone
     if output is not None:
-        return build_report(config, config.monitors[name], result, frames, Path(output))
+        return build_report(config, config.monitors[name], result, frames, Path(output), run)
     path = build_report(
-        config, config.monitors[name], result, frames, report_path(config.reports.dir, name, at)
+        config, config.monitors[name], result, frames, report_path(config.reports.dir, name, at), run
     )
     store = open_store(config.store)
     try:  # not a run: nothing new to list, but the index now links this window's report

@@ -156,7 +156,10 @@ class SQLAlchemySource(Source):
             available = self._available(connection)
             selectable = self._selectable(list(available))
             sample = self._fetch(connection, sa.select(*selectable.c).limit(_SAMPLE_ROWS), list(available))
-            storage = self._time_storage(connection) if self.config.timestamp in available else None
+            try:
+                storage = self._time_storage(connection) if self.config.timestamp in available else None
+            except SourceError:  # not times: its kind comes from its values, and validate says so
+                storage = None
         kinds: dict[str, ColumnKind] = {}
         for name, sql_type in available.items():
             kind = _python_type_kind(sql_type) if sql_type is not None else None

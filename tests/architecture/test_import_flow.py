@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("monitor.reports", "monitor.alerts.channels", "monitor.alerts.dispatch", "monitor.alerts.retry"),
     ("monitor.alerts.testing", "monitor.runner"),
     ("monitor.daemon",),
-    ("monitor.cli", "monitor.demo"),
+    ("monitor.cli", "monitor.demo", "monitor.init"),
 ]
 
 

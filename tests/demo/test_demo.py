@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -62,3 +63,24 @@ def test_demo_on_a_fresh_folder(tmp_path: Path) -> None:
         store.close()
     assert run.rows > 0 and firing
     assert all(state.summary in out for state in firing)
+
+    # the report agrees with the check: its accuracy is the check's, from the configured label column
+    again = _monitor(
+        "check", "-c", str(folder / "monitor.yaml"), "--at", "2026-03-02", "--json", "--dry-run", env=env
+    )
+    (checked,) = json.loads(again.stdout)["monitors"]
+    accuracy = next(m for m in checked["performance"]["metrics"] if m["metric"] == "accuracy")
+    page = reports[0].read_text(encoding="utf-8")
+    document = re.search(r'<script type="application/json" id="monitor-run">(.*?)</script>', page, re.S)
+    assert document is not None
+    reported = json.loads(document.group(1))["performance"]["metrics"]
+    assert next(m for m in reported if m["metric"] == "accuracy") == accuracy
+    header = page.split('<header id="monitor-report-banner">', 1)[1].split("</header>", 1)[0]
+    assert f'<td>accuracy</td><td class="num">{accuracy["current"]:.6g}</td>' in header
+    assert report_size(folder) < 500_000
+
+
+def report_size(folder: Path) -> int:
+    """Bytes of the demo's report page alone (the renderer it shares is in reports/_static)."""
+    (page,) = (folder / "reports" / "fraud-scorer").glob("2026-*.html")
+    return page.stat().st_size

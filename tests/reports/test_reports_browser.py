@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from browser import Chromium, chromium_path
@@ -70,6 +71,24 @@ def test_report_renders_in_chromium_without_errors(
     assert "amount" in state["text"] and EVIL in state["text"]  # the column name shows as text
     assert not state["injected"]
     assert visit.screenshot is not None and visit.screenshot.stat().st_size > 10_000
+
+
+def test_report_served_by_the_daemon_renders_with_its_shared_renderer(
+    browser: Chromium, checked: Checked, artifacts: Path
+) -> None:
+    from monitor.daemon.http import Endpoints, HTTPServer
+
+    report = Path(checked.results[-1]["report"])
+    endpoints = Endpoints(lambda: (True, {}), lambda: b"", lambda: checked.reports)
+    server = HTTPServer("127.0.0.1", 0, endpoints)
+    server.start()
+    try:
+        url = f"{server.url}/reports/{quote(report.parent.name)}/{report.name}"
+        visit = browser.visit(url, REPORT_STATE, artifacts / "report-served.png", settle=2.5)
+    finally:
+        server.stop()
+    assert visit.errors == [] and visit.dialogs == []
+    assert visit.value["rendered"] > 100 and visit.value["plots"] > 0, "the renderer did not load over HTTP"
 
 
 def test_index_pages_render_in_chromium_without_errors(

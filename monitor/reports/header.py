@@ -1,0 +1,149 @@
+"""The report's static header: the check's own verdicts and exact numbers, readable without JavaScript.
+
+Rendered from the run's JSON document (``monitor check --json``, docs/reference.md), so the
+page says what the alert rules saw even where its charts are drawn from a sample. Every
+value from data (names, categories, errors) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timezone
+from typing import Any
+
+STYLE = """
+#monitor-report-banner { font-family: Roboto, Helvetica, Arial, sans-serif; margin: 16px 24px 0;
+  padding: 12px 16px; border-left: 4px solid #4d4dff; background: #f5f5ff; color: #222; }
+#monitor-report-banner h1 { font-size: 20px; margin: 0 0 6px; }
+#monitor-report-banner h2 { font-size: 15px; margin: 12px 0 4px; }
+#monitor-report-banner table { border-collapse: collapse; font-size: 13px; }
+#monitor-report-banner th, #monitor-report-banner td { padding: 2px 10px 2px 0; text-align: left; }
+#monitor-report-banner td.num { text-align: right; font-variant-numeric: tabular-nums; }
+#monitor-report-banner .bad { color: #c00; font-weight: bold; }
+#monitor-report-banner details { margin-top: 8px; }
+"""
+
+
+def utc_text(moment: datetime | str) -> str:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def number(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _cell(value: Any, numeric: bool = False, bad: bool = False) -> str:
+    classes = " ".join(name for name, on in (("num", numeric), ("bad", bad)) if on)
+    attribute = f' class="{classes}"' if classes else ""
+    return f"<td{attribute}>{html.escape(number(value))}</td>"
+
+
+def _table(header: list[str], rows: list[str]) -> str:
+    head = "".join(f"<th>{html.escape(title)}</th>" for title in header)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _drift_row(column: str, kind: str, entry: dict[str, Any]) -> str:
+    drifted = bool(entry.get("drifted"))
+    cells = [
+        _cell(column),
+        _cell(kind),
+        _cell(entry.get("method")),
+        _cell(entry.get("score"), numeric=True),
+        _cell(entry.get("threshold"), numeric=True),
+        _cell("drifted" if drifted else "no", bad=drifted),
+    ]
+    return f"<tr>{''.join(cells)}</tr>"
+
+
+def drift_section(run: dict[str, Any]) -> str:
+    drift, prediction = run.get("drift"), run.get("prediction_drift")
+    if not drift and not prediction:
+        return ""
+    rows = [_drift_row(c["column"], c.get("kind", ""), c) for c in (drift or {}).get("columns", [])]
+    if prediction:
+        rows.append(_drift_row(prediction["column"], "prediction", prediction))
+    summary = ""
+    if drift:
+        columns = drift.get("columns", [])
+        drifted = sum(1 for c in columns if c.get("drifted"))
+        verdict = "detected" if drift.get("dataset_drift") else "not detected"
+        marked = "bad" if drift.get("dataset_drift") else ""
+        share = html.escape(number(drift.get("share")))
+        summary = (
+            f'<div>Dataset drift: <span class="{marked}">{verdict}</span>, '
+            f"{drifted} of {len(columns)} columns drifted (share {share})</div>"
+        )
+    table = _table(["column", "kind", "method", "score", "threshold", "drift"], rows)
+    return f"<h2>Drift</h2>{summary}{table}"
+
+
+def performance_section(run: dict[str, Any]) -> str:
+    performance = run.get("performance")
+    if not performance:
+        return ""
+    rows = [
+        f"<tr>{_cell(m['metric'])}{_cell(m.get('current'), True)}{_cell(m.get('reference'), True)}"
+        f"{_cell(m.get('drop'), True)}</tr>"
+        for m in performance.get("metrics", [])
+    ]
+    rows_text = html.escape(number(performance.get("rows_with_target")))
+    table = _table(["metric", "current", "reference", "drop"], rows)
+    return f"<h2>Performance</h2><div>on the {rows_text} rows of the window with a target</div>{table}"
+
+
+def quality_section(run: dict[str, Any]) -> str:
+    columns = (run.get("data_quality") or {}).get("columns") or []
+    shares = [c for c in columns if c.get("missing_share")]
+    if not shares:
+        return ""
+    rows = [f"<tr>{_cell(c['column'])}{_cell(c['missing_share'], True)}</tr>" for c in shares]
+    return "<h2>Missing values</h2>" + _table(["column", "missing share"], rows)
+
+
+def alerts_line(run: dict[str, Any]) -> str:
+    if run.get("alerts") is None:  # a report of a window, not of a run: no rule was evaluated
+        return ""
+    firing = [a for a in run["alerts"] if a.get("status") == "firing"]
+    if not firing:
+        return "<div>No alert rule is firing.</div>"
+    names = ", ".join(
+        html.escape(f"{a['rule']} {a['subject']}" + (" (silenced)" if a.get("silenced") else ""))
+        for a in firing
+    )
+    return f'<div>Firing: <span class="bad">{names}</span></div>'
+
+
+def header_html(run: dict[str, Any], *, heading: str, notes: list[str], sample_note: str | None) -> str:
+    """The whole header: what was checked, the verdicts, and the check's numbers in tables."""
+    window, reference = run["window"], run["reference"]
+    lines = [
+        f"Window: {utc_text(window['start'])} to {utc_text(window['end'])}, {window.get('rows', 0)} rows",
+        f"Reference: {utc_text(reference['start'])} to {utc_text(reference['end'])}, "
+        f"{reference.get('rows', 0)} rows",
+        *notes,
+    ]
+    if sample_note:
+        lines.append(sample_note)
+    intro = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
+    tables = drift_section(run) + performance_section(run) + quality_section(run)
+    numbers = (
+        "<details open><summary>The check's numbers (every row of both windows)</summary>"
+        + tables
+        + "</details>"
+        if tables
+        else ""
+    )
+    return (
+        f'<header id="monitor-report-banner"><h1>{html.escape(heading)}</h1>'
+        f"{intro}{alerts_line(run)}{numbers}</header>"
+    )
