@@ -20,7 +20,16 @@ ROOT = Path(monitor.__file__).parent
 
 # lower first; a module belongs to the longest prefix that names it
 LAYERS: list[tuple[str, ...]] = [
-    ("monitor", "monitor.errors", "monitor.secrets", "monitor.logs", "monitor.records", "monitor.config"),
+    (
+        "monitor",
+        "monitor.errors",
+        "monitor.secrets",
+        "monitor.logs",
+        "monitor.records",
+        "monitor.config",
+        # the drift-method interface and registry: config checks method names against it
+        "monitor.stats.registry",
+    ),
     ("monitor.sources",),
     ("monitor.windows",),
     ("monitor.stats",),
