@@ -24,6 +24,9 @@ STYLE = """
 """
 
 
+OPEN_TABLE_COLUMNS = 40
+
+
 def utc_text(moment: datetime | str) -> str:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
@@ -65,6 +68,22 @@ def _drift_row(column: str, kind: str, entry: dict[str, Any]) -> str:
     return f"<tr>{''.join(cells)}</tr>"
 
 
+def verdict_line(run: dict[str, Any]) -> str:
+    """The dataset drift verdict, shown above the (possibly folded) tables."""
+    drift = run.get("drift")
+    if not drift:
+        return ""
+    columns = drift.get("columns", [])
+    drifted = sum(1 for c in columns if c.get("drifted"))
+    verdict = "detected" if drift.get("dataset_drift") else "not detected"
+    marked = "bad" if drift.get("dataset_drift") else ""
+    share = html.escape(number(drift.get("share")))
+    return (
+        f'<div>Dataset drift: <span class="{marked}">{verdict}</span>, '
+        f"{drifted} of {len(columns)} columns drifted (share {share})</div>"
+    )
+
+
 def drift_section(run: dict[str, Any]) -> str:
     drift, prediction = run.get("drift"), run.get("prediction_drift")
     if not drift and not prediction:
@@ -72,19 +91,8 @@ def drift_section(run: dict[str, Any]) -> str:
     rows = [_drift_row(c["column"], c.get("kind", ""), c) for c in (drift or {}).get("columns", [])]
     if prediction:
         rows.append(_drift_row(prediction["column"], "prediction", prediction))
-    summary = ""
-    if drift:
-        columns = drift.get("columns", [])
-        drifted = sum(1 for c in columns if c.get("drifted"))
-        verdict = "detected" if drift.get("dataset_drift") else "not detected"
-        marked = "bad" if drift.get("dataset_drift") else ""
-        share = html.escape(number(drift.get("share")))
-        summary = (
-            f'<div>Dataset drift: <span class="{marked}">{verdict}</span>, '
-            f"{drifted} of {len(columns)} columns drifted (share {share})</div>"
-        )
     table = _table(["column", "kind", "method", "score", "threshold", "drift"], rows)
-    return f"<h2>Drift</h2>{summary}{table}"
+    return f"<h2>Drift</h2>{table}"
 
 
 def performance_section(run: dict[str, Any]) -> str:
@@ -136,14 +144,12 @@ def header_html(run: dict[str, Any], *, heading: str, notes: list[str], sample_n
         lines.append(sample_note)
     intro = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
     tables = drift_section(run) + performance_section(run) + quality_section(run)
-    numbers = (
-        "<details open><summary>The check's numbers (every row of both windows)</summary>"
-        + tables
-        + "</details>"
-        if tables
-        else ""
-    )
+    columns = len((run.get("drift") or {}).get("columns") or [])
+    # a wide monitor's table would push the charts out of sight: folded, one click away
+    state = " open" if columns <= OPEN_TABLE_COLUMNS else ""
+    summary = "<summary>The check's numbers (every row of both windows)</summary>"
+    numbers = f"<details{state}>{summary}{tables}</details>" if tables else ""
     return (
         f'<header id="monitor-report-banner"><h1>{html.escape(heading)}</h1>'
-        f"{intro}{alerts_line(run)}{numbers}</header>"
+        f"{intro}{verdict_line(run)}{alerts_line(run)}{numbers}</header>"
     )

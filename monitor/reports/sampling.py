@@ -1,7 +1,7 @@
 """Deterministic, time-stratified row sampling for reports on large windows.
 
-Evidently renders every row it gets into histograms and tables, so a window of
-millions of rows makes a slow, huge page. We keep at most ``max_rows`` rows:
+A report's charts (distributions, ROC curve, summary) are pictures: drawing them from
+millions of rows costs time and shows nothing more. They use at most ``max_rows`` rows:
 the window is sorted by time, cut into ``max_rows`` equal buckets of
 consecutive rows, and one row is drawn from each bucket with a fixed seed.
 Every part of the window is represented in proportion, periodic patterns do
@@ -21,7 +21,7 @@ SAMPLING_SEED = 20260308
 
 @dataclass(frozen=True)
 class Sample:
-    """A window's rows as given to Evidently, and how many the window had."""
+    """A window's rows as the charts use them, and how many the window had."""
 
     frame: pd.DataFrame
     total_rows: int
@@ -29,12 +29,6 @@ class Sample:
     @property
     def sampled(self) -> bool:
         return len(self.frame) < self.total_rows
-
-    def note(self, what: str) -> str:
-        return (
-            f"{what}: Sampled {len(self.frame)} of {self.total_rows} rows "
-            "(deterministic, stratified by time)."
-        )
 
 
 def time_order(frame: pd.DataFrame, timestamp_column: str | None) -> np.ndarray:

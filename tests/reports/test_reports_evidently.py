@@ -274,3 +274,33 @@ def test_roc_curve_is_scikit_learns_on_a_window_below_the_cap(tmp_path: Path) ->
         frame = frames[trace["name"]]
         fpr, tpr, _ = roc_curve(frame["is_fraud"], frame["fraud_score"], drop_intermediate=False)
         assert np.allclose(trace["x"], fpr, atol=1e-5) and np.allclose(trace["y"], tpr, atol=1e-5)
+
+
+def test_a_wide_monitors_numbers_are_folded_below_its_verdict(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({f"c{i}": rng.normal(size=200) for i in range(41)})
+    columns = [
+        {
+            "column": f"c{i}",
+            "kind": "numerical",
+            "method": "ks",
+            "score": 0.5,
+            "threshold": 0.05,
+            "drifted": False,
+        }
+        for i in range(41)
+    ]
+    run = {**_run(200), "drift": {"share": 0.0, "dataset_drift": False, "columns": columns}, "alerts": []}
+    page = build_drift_report(
+        monitor_name="wide",
+        run=run,
+        reference=frame,
+        current=frame,
+        prediction=None,
+        target_column=None,
+        max_rows=2500,
+        out_path=tmp_path / "wide.html",
+    ).read_text(encoding="utf-8")
+    header = page.split('<header id="monitor-report-banner">', 1)[1].split("<details", 1)
+    assert "Dataset drift:" in header[0] and "No alert rule is firing." in header[0]
+    assert header[1].startswith(">") and "<td>c40</td>" in header[1]  # folded, not open
