@@ -106,7 +106,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     from monitor.config import load_config
 
     if args.methods:
-        from monitor.stats.registry import describe_methods
+        from monitor.drift_methods import describe_methods
 
         for line in describe_methods():
             print(line)

@@ -33,10 +33,10 @@ def _evidently_method(name: str) -> str | None:
     Evidently choose) for ``auto`` and for plug-ins, which Evidently does not know."""
     if name == "auto":
         return None
-    from monitor.stats.registry import get_method
+    from monitor.drift_methods import get_method, is_builtin
 
     method = get_method(name)
-    if not type(method).__module__.startswith("monitor."):
+    if not is_builtin(method):
         logger.warning(
             "drift method %s is a plug-in: the HTML report shows Evidently's default instead", name
         )
