@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from monitor.cli.validate import validate_file
 from monitor.errors import ConfigError
 
 
@@ -23,8 +23,8 @@ def add_init_parser(commands: Any) -> None:
     init.add_argument("--force", action="store_true", help="overwrite --out if it exists")
 
 
-def run_init(args: argparse.Namespace, validate: Callable[[argparse.Namespace], int]) -> int:
-    """Write the drafted config, then ``validate`` it (`monitor validate --connect`)."""
+def run_init(args: argparse.Namespace) -> int:
+    """Write the drafted config, then validate it as `monitor validate --connect` does."""
     from monitor.init import PASSWORD_VARIABLE, draft
 
     out = Path(args.out)
@@ -42,7 +42,7 @@ def run_init(args: argparse.Namespace, validate: Callable[[argparse.Namespace], 
         os.environ.setdefault(PASSWORD_VARIABLE, result.password)
         print(f"the database password is read from ${PASSWORD_VARIABLE}: export it before `monitor check`")
     sys.stdout.flush()
-    code = validate(argparse.Namespace(config=str(out), connect=True))
+    code = validate_file(str(out), connect=True)
     if code == 0:
         print(f"next: review the guesses in {out}, then\n  monitor check -c {out}")
     return code

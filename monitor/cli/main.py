@@ -23,11 +23,12 @@ from monitor.cli.exits import (
 from monitor.cli.history import add_history_parser, run_history
 from monitor.cli.init import add_init_parser, run_init
 from monitor.cli.run import add_run_parser, run_daemon
+from monitor.cli.validate import add_validate_parser, run_validate
 from monitor.errors import ConfigError, MonitorError
 from monitor.secrets import scrub
 
 if TYPE_CHECKING:  # the check path's modules (pandas, scipy) load only when a command needs them
-    from monitor.config.models import MonitorConfig
+    pass
 
 log = logging.getLogger("monitor")
 
@@ -68,12 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--at")
     report.add_argument("-o", "--output")
 
-    validate = commands.add_parser("validate", help="check a config file")
-    validate.add_argument("-c", "--config", help="the config file (required unless --methods alone)")
-    validate.add_argument("--connect", action="store_true", help="also read the sources")
-    validate.add_argument(
-        "--methods", action="store_true", help="list the installed drift methods, built-in and plug-in"
-    )
+    add_validate_parser(commands)
 
     add_alerts_parser(commands)
     add_history_parser(commands)
@@ -83,65 +79,6 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", default="monitor-demo")
     add_init_parser(commands)
     return parser
-
-
-def _inferred_features(name: str, monitor: MonitorConfig) -> str:
-    """The features ``monitor check`` will infer: from the reference window ending now, as it does."""
-    from datetime import datetime, timezone
-
-    from monitor import sources, stats
-    from monitor.evaluate import not_features
-    from monitor.windows import resolve_windows
-
-    reference = resolve_windows(monitor, datetime.now(timezone.utc)).reference
-    sample = sources.read_window(monitor, None, reference.start, reference.end)
-    if sample.empty:
-        return f"monitors.{name}: features will be inferred; the reference window holds no rows yet"
-    numerical, categorical = stats.infer_column_kinds(sample, not_features(monitor))
-    return (
-        f"monitors.{name}: inferred features: numerical [{', '.join(numerical)}]; "
-        f"categorical [{', '.join(categorical)}]"
-    )
-
-
-def _run_validate(args: argparse.Namespace) -> int:
-    from monitor.config import load_config
-
-    if args.methods:
-        from monitor.stats.registry import describe_methods
-
-        for line in describe_methods():
-            print(line)
-        if args.config is None:
-            return EXIT_OK
-    if args.config is None:
-        raise ConfigError("validate needs -c/--config FILE (or --methods to list the drift methods)")
-    config = load_config(args.config)
-    problems: list[str] = []
-    unreachable: list[str] = []
-    if args.connect:
-        from monitor.sources import check_monitor_source
-
-        for name, monitor in config.monitors.items():
-            try:  # every monitor is tried, so one run lists every problem
-                found = [f"monitors.{name}.{problem}" for problem in check_monitor_source(monitor)]
-                problems += found
-                if not found and monitor.features is None:
-                    print(_inferred_features(name, monitor))
-            except ConfigError as exc:  # a table the database lacks
-                problems.append(".".join(p for p in ("monitors", name, exc.key) if p) + f": {exc.detail}")
-            except MonitorError as exc:
-                unreachable.append(f"monitors.{name}: {scrub(str(exc))}")
-    for problem in problems:
-        print(f"monitor: error: {args.config}: {problem}", file=sys.stderr)
-    for problem in unreachable:
-        print(f"monitor: error: {problem}", file=sys.stderr)
-    if problems:
-        return EXIT_USAGE
-    if unreachable:
-        return EXIT_UNREACHABLE
-    print(f"{args.config}: OK ({len(config.monitors)} monitor(s), {len(config.channels)} channel(s))")
-    return EXIT_OK
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -168,9 +105,9 @@ HANDLERS: dict[str, Handler] = {
     "check": run_check,
     "backfill": run_backfill,
     "report": _run_report,
-    "validate": _run_validate,
+    "validate": run_validate,
     "demo": _run_demo,
-    "init": lambda args: run_init(args, validate=_run_validate),
+    "init": run_init,
     "alerts": run_alerts,
     "history": run_history,
     "run": run_daemon,

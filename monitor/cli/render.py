@@ -7,8 +7,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from monitor.drift_methods import drift_methods
 from monitor.records.result import MonitorResult
-from monitor.stats.registry import drift_methods
 
 
 def _num(value: float | None) -> str:

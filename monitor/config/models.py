@@ -43,8 +43,8 @@ def _installed_drift_method(name: str) -> str:
     if name == "auto":
         return name
     # imported here: the registry loads the plug-ins, and monitor.stats imports this module
+    from monitor.drift_methods import get_method
     from monitor.errors import ConfigError
-    from monitor.stats.registry import get_method
 
     try:
         return get_method(name).name
@@ -314,7 +314,7 @@ class MonitorConfig(Model):
 
     def _check_method_kinds(self, features: FeaturesConfig) -> None:
         """Each listed feature's drift method must accept its kind (docs/reference.md)."""
-        from monitor.stats.registry import get_method
+        from monitor.drift_methods import get_method
 
         kinds = {
             **dict.fromkeys(features.numerical, "numerical"),

@@ -10,12 +10,12 @@ computes performance.
 
 from typing import TYPE_CHECKING, Any
 
+from monitor.drift_methods import DriftMethod, drift_methods, get_method, register
 from monitor.records.drift import ColumnDrift, DriftResult
 from monitor.stats.columns import infer_column_kinds
 from monitor.stats.drift import column_drift, dataset_drift
 from monitor.stats.methods import auto_method
 from monitor.stats.quality import missing_shares
-from monitor.stats.registry import DriftMethod, drift_methods, get_method, register
 
 if TYPE_CHECKING:
     from monitor.stats.performance import performance_metrics

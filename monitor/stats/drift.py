@@ -24,11 +24,11 @@ from contextlib import contextmanager
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
 
 from monitor.config.models import DriftConfig
+from monitor.drift_methods import canonical_name, get_method, methods_for
 from monitor.errors import ConfigError
 from monitor.records.drift import ColumnDrift, DriftResult, Kind
 from monitor.stats.methods import auto_method
 from monitor.stats.prepare import prepare_column
-from monitor.stats.registry import canonical_name, get_method, methods_for
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Evidently's default drift methods (and PSI, KL, Hellinger), scoring exactly as its stattests do.
 
-They register in ``monitor.stats.registry`` as any plug-in does.
+They register in ``monitor.drift_methods`` as any plug-in does.
 
 Each method takes a reference and a current sample already cleaned by
 ``monitor.stats.prepare``: numerical columns as float64 arrays of finite values,
@@ -21,6 +21,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from monitor.drift_methods import DriftMethod, Sample
 from monitor.records.drift import Kind
 from monitor.stats.binning import (
     binned_shares,
@@ -30,7 +31,6 @@ from monitor.stats.binning import (
     is_categorical,
     value_counts,
 )
-from monitor.stats.registry import DriftMethod, Sample, register
 from monitor.stats.wasserstein import wasserstein_distance
 
 # Evidently picks a method by the size of the reference (rows left after dropping missing values)
@@ -54,7 +54,6 @@ class PValueMethod(DriftMethod):
     direction = "below"
 
 
-@register
 class KolmogorovSmirnov(PValueMethod):
     """Two-sided two-sample KS p-value (scipy's ``ks_2samp``, exact for small samples)."""
 
@@ -68,7 +67,6 @@ class KolmogorovSmirnov(PValueMethod):
         return float(stats.ks_2samp(reference, current).pvalue)
 
 
-@register
 class WassersteinNormed(DistanceMethod):
     """First Wasserstein distance divided by max(std(reference), 0.001)."""
 
@@ -81,7 +79,6 @@ class WassersteinNormed(DistanceMethod):
         return wasserstein_distance(reference_values, current.astype(np.float64, copy=False)) / norm
 
 
-@register
 class PopulationStabilityIndex(DistanceMethod):
     name = "psi"
 
@@ -91,7 +88,6 @@ class PopulationStabilityIndex(DistanceMethod):
         return float(np.sum(terms))
 
 
-@register
 class JensenShannon(DistanceMethod):
     name = "jensenshannon"
 
@@ -115,7 +111,6 @@ def jensen_shannon_distance(p: npt.NDArray[np.float64], q: npt.NDArray[np.float6
     return math.sqrt((relative_entropy(p) + relative_entropy(q)) / 2.0)
 
 
-@register
 class KullbackLeibler(DistanceMethod):
     name = "kl_div"
 
@@ -126,7 +121,6 @@ class KullbackLeibler(DistanceMethod):
         return float(stats.entropy(reference_shares, current_shares))
 
 
-@register
 class ChiSquare(PValueMethod):
     """Pearson chi-square of the current counts against the reference counts rescaled."""
 
@@ -143,7 +137,6 @@ class ChiSquare(PValueMethod):
             return float(stats.chisquare(current_counts.astype(np.float64), expected).pvalue)
 
 
-@register
 class ZTest(PValueMethod):
     """Two-proportion Z-test on the share of the smallest value (Evidently's ``z``)."""
 
@@ -176,7 +169,6 @@ class ZTest(PValueMethod):
         return float(2 * (1 - stats.norm.cdf(abs(z))))
 
 
-@register
 class Hellinger(DistanceMethod):
     name = "hellinger"
 

@@ -25,9 +25,9 @@ from collections.abc import Iterator
 import numpy as np
 import numpy.typing as npt
 
+from monitor.drift_methods import DriftMethod, Sample
 from monitor.errors import ConfigError
 from monitor.stats.binning import category_counts
-from monitor.stats.registry import DriftMethod, Sample, register
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -42,7 +42,6 @@ MMD_EXACT_TIES_MAX_ROWS = 3000
 _BLOCK_VALUES = 4_000_000
 
 
-@register
 class TotalVariation(DriftMethod):
     """Permutation p-value of the total variation distance between category shares."""
 
@@ -79,7 +78,6 @@ def _total_variation(
     return distances
 
 
-@register
 class EmpiricalMMD(DriftMethod):
     """Permutation p-value of the maximum mean discrepancy with a Gaussian kernel whose
     width is the median pairwise distance of the reference."""

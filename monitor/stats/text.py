@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 import numpy.typing as npt
 
-from monitor.stats.registry import DriftMethod, Sample, register
+from monitor.drift_methods import DriftMethod, Sample
 
 RANDOM_CLASSIFIERS = 1000
 SEED = 42
@@ -62,7 +62,6 @@ def domain_classifier_auc(reference: Sample, current: Sample) -> tuple[float, np
         return float("nan"), np.zeros(0, dtype=np.int64)
 
 
-@register
 class AbsoluteTextContentDrift(DriftMethod):
     name = "abs_text_content_drift"
     kinds = ("text",)
@@ -73,7 +72,6 @@ class AbsoluteTextContentDrift(DriftMethod):
         return domain_classifier_auc(reference, current)[0]
 
 
-@register
 class PercentileTextContentDrift(DriftMethod):
     name = "perc_text_content_drift"
     kinds = ("text",)

@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
         "monitor.records",
         "monitor.config",
         # the drift-method interface and registry: config checks method names against it
-        "monitor.stats.registry",
+        "monitor.drift_methods",
     ),
     ("monitor.sources",),
     ("monitor.windows",),

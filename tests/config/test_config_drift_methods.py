@@ -42,7 +42,7 @@ def test_an_unknown_method_is_named_with_its_key(drift: str, key: str, suggestio
         parse_config(MINIMAL + f"    drift: {drift}\n", file="cfg.yaml")
     message = str(info.value)
     assert key in message and "unknown drift method" in message and suggestion in message
-    assert "installed: auto, ks," in message
+    assert "installed: auto, abs_text_content_drift, anderson," in message
 
 
 @pytest.mark.parametrize(

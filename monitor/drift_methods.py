@@ -1,19 +1,20 @@
 """The drift method interface and the one registry of methods, keyed by the config's names.
 
 A drift method is a subclass of ``DriftMethod`` (docs/drift-methods.md shows how to write
-one). The built-in methods register themselves with ``@register`` when their modules are
-imported; a third-party package registers its own through the entry point group
-``monitor.drift_methods`` (``name = "package.module:ClassName"``), loaded the first time
-the registry is read. ``monitor validate`` lists what is installed.
+one). Every method, built-in or third-party, is declared in the entry point group
+``monitor.drift_methods`` of its package (``name = "package.module:ClassName"``; the
+built-ins in this project's pyproject.toml) and loaded the first time the registry is read;
+``register`` adds one from code. ``monitor validate --methods`` lists what is installed.
 
-This module imports neither scipy nor pandas: config validation reads it.
+The registry sits beside the config (which validates ``method:`` names against it), below
+the statistics: it names the method modules only through the entry points, and imports
+neither scipy nor pandas.
 """
 
 from __future__ import annotations
 
 import abc
 import difflib
-import importlib
 import logging
 import threading
 from collections.abc import Mapping
@@ -33,13 +34,8 @@ Direction = Literal["below", "above"]
 Sample = npt.NDArray[np.generic]
 
 ENTRY_POINT_GROUP = "monitor.drift_methods"
-# the modules whose import registers the built-in methods
-BUILTIN_MODULES = (
-    "monitor.stats.methods",
-    "monitor.stats.scipy_tests",
-    "monitor.stats.permutation",
-    "monitor.stats.text",
-)
+# the distribution's own methods are loaded first: a plug-in cannot take a built-in's name
+BUILTIN_PACKAGE = "monitor"
 # other spellings users coming from Evidently's docs type; they name the same method
 ALIASES = {"energy_distance": "ed", "epps_singleton": "es"}
 
@@ -119,19 +115,28 @@ def _checked_instance(method_class: object) -> DriftMethod:
 
 
 def drift_methods() -> Mapping[str, DriftMethod]:
-    """Every installed method by name: the built-ins, then the entry points' plug-ins."""
+    """Every installed method by name: the built-ins, then the plug-ins."""
     global _loaded
     with _lock:
         if not _loaded:
-            for module in BUILTIN_MODULES:
-                importlib.import_module(module)
-            _load_plugins()
+            _load_entry_points()
             _loaded = True
+        if "ks" not in _registry:
+            raise ConfigError(
+                "the built-in drift methods are not registered: install model-monitor "
+                "(pip install -e . in a checkout) so that its entry points exist"
+            )
         return dict(_registry)
 
 
-def _load_plugins() -> None:
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+def is_builtin(method: DriftMethod) -> bool:
+    return type(method).__module__.split(".")[0] == BUILTIN_PACKAGE
+
+
+def _load_entry_points() -> None:
+    found = entry_points(group=ENTRY_POINT_GROUP)
+    ordered = sorted(found, key=lambda entry_point: entry_point.module.split(".")[0] != BUILTIN_PACKAGE)
+    for entry_point in ordered:
         where = f"{entry_point.name} = {entry_point.value}"
         try:
             method = _checked_instance(entry_point.load())
@@ -143,7 +148,8 @@ def _load_plugins() -> None:
             _plugin_errors[entry_point.name] = f"{where}: the class is named {method.name!r}"
             continue
         if method.name in _registry:
-            _plugin_errors[entry_point.name] = f"{where}: {method.name!r} is already a drift method"
+            if type(_registry[method.name]) is not type(method):
+                _plugin_errors[entry_point.name] = f"{where}: {method.name!r} is already a drift method"
             continue
         _registry[method.name] = method
 
@@ -176,7 +182,7 @@ def unknown_method_message(name: str) -> str:
         message += f"; did you mean {canonical_name(close[-1])!r}"
     if name in _plugin_errors:
         message += f" (its plug-in failed to load: {_plugin_errors[name]})"
-    return f"{message}; installed: auto, {', '.join(methods)}"
+    return f"{message}; installed: auto, {', '.join(sorted(methods, key=str.lower))}"
 
 
 def methods_for(kind: Kind) -> list[str]:
@@ -186,10 +192,12 @@ def methods_for(kind: Kind) -> list[str]:
 def describe_methods() -> list[str]:
     """What ``monitor validate --methods`` prints: a summary line, one line per method, and
     one per plug-in that failed to load."""
-    methods = drift_methods()
+    methods = dict(
+        sorted(drift_methods().items(), key=lambda item: (not is_builtin(item[1]), item[0].lower()))
+    )
     lines = [f"drift methods: auto, {', '.join(methods)}"]
     for name, method in methods.items():
-        origin = "built-in" if type(method).__module__.startswith("monitor.") else type(method).__module__
+        origin = "built-in" if is_builtin(method) else type(method).__module__
         lines.append(
             f"  {name}: {'/'.join(method.kinds)}; drift when {method.verdict()}; "
             f"default threshold {method.default_threshold:g}; {origin}"
