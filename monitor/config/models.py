@@ -393,6 +393,7 @@ class Config(Model):
     reports: ReportsConfig = ReportsConfig()
     server: ServerConfig = ServerConfig()
     daemon: DaemonConfig = DaemonConfig()
+    retention: Duration = timedelta(days=400)  # history older than this is pruned daily (docs/reference.md)
     channels: dict[Name, ChannelConfig] = Field(default_factory=dict)
     monitors: dict[Name, MonitorConfig]
     path: Path | None = Field(None, exclude=True)
