@@ -99,6 +99,8 @@ class SourceConfig(Model):
     query: str | None = None
     path: str | None = None
     timestamp: Name
+    # epoch numbers in the timestamp column: s | ms | us | ns; omitted: read from their magnitude
+    timestamp_unit: Literal["s", "ms", "us", "ns"] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> SourceConfig:
