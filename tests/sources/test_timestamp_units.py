@@ -28,7 +28,7 @@ def log_rows(unit: str) -> tuple[pd.DataFrame, dict[str, int]]:
     stamps: list[int | None] = [int(t.timestamp()) * PER_SECOND[unit] for t in times]
     for i in range(0, HOURS, 3):
         stamps[i] = None
-    kept = [t for t, s in zip(times, stamps) if s is not None]
+    kept = [t for t, s in zip(times, stamps, strict=True) if s is not None]
     expected = {
         "window": sum(AT - timedelta(days=1) <= t < AT for t in kept),
         "reference": sum(AT - timedelta(days=4) <= t < AT - timedelta(days=1) for t in kept),
@@ -43,7 +43,10 @@ def write(kind: str, frame: pd.DataFrame, folder: Path) -> str:
     if kind == "sqlite":
         with sqlite3.connect(folder / "log.db") as connection:
             connection.execute("CREATE TABLE log (ts INTEGER, amount REAL)")
-            rows = [(None if pd.isna(t) else int(t), float(a)) for t, a in zip(frame["ts"], frame["amount"])]
+            rows = [
+                (None if pd.isna(t) else int(t), float(a))
+                for t, a in zip(frame["ts"], frame["amount"], strict=True)
+            ]
             connection.executemany("INSERT INTO log VALUES (?, ?)", rows)
         return '{url: "sqlite:///log.db", table: log, timestamp: ts'
     if kind == "parquet":
