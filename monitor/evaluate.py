@@ -18,6 +18,7 @@ from monitor.errors import MonitorError
 from monitor.records.drift import ColumnDrift, Kind
 from monitor.records.result import MetricComparison, MonitorResult, Performance
 from monitor.records.windows import Interval, Windows
+from monitor.sources.nulltimes import count_without_timestamp
 from monitor.sources.timestamps import within_window
 from monitor.windows import ensure_disjoint, resolve_windows
 
@@ -45,6 +46,7 @@ def evaluate(name: str, monitor: MonitorConfig, at: datetime) -> Evaluation:
     try:
         frames = read_windows(name, monitor, windows)
         result = compute(monitor, empty, frames)
+        result = replace(result, rows_without_timestamp=count_without_timestamp(name, monitor))
     except MonitorError as exc:  # a source down or a column missing: the other monitors still run
         failed = empty.failed(exc, "source")
         # the caller tells the user (the CLI's one error line, the daemon's run log)

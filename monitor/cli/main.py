@@ -23,6 +23,7 @@ from monitor.cli.exits import (
 from monitor.cli.history import add_history_parser, run_history
 from monitor.cli.init import add_init_parser, run_init
 from monitor.cli.run import add_run_parser, run_daemon
+from monitor.cli.store import add_store_parser, run_store
 from monitor.cli.validate import add_validate_parser, run_validate
 from monitor.errors import ConfigError, MonitorError
 from monitor.secrets import scrub
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_alerts_parser(commands)
     add_history_parser(commands)
     add_run_parser(commands)
+    add_store_parser(commands)
 
     demo = commands.add_parser("demo", help="a synthetic prediction log, a config, a check and a report")
     demo.add_argument("--dir", default="monitor-demo")
@@ -111,6 +113,7 @@ HANDLERS: dict[str, Handler] = {
     "alerts": run_alerts,
     "history": run_history,
     "run": run_daemon,
+    "store": run_store,
 }
 
 

@@ -92,6 +92,8 @@ class SourceConfig(Model):
     query: str | None = None
     path: str | None = None
     timestamp: Name
+    # epoch numbers in the timestamp column: s | ms | us | ns; omitted: read from their magnitude
+    timestamp_unit: Literal["s", "ms", "us", "ns"] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> SourceConfig:
@@ -411,6 +413,7 @@ class Config(Model):
     reports: ReportsConfig = ReportsConfig()
     server: ServerConfig = ServerConfig()
     daemon: DaemonConfig = DaemonConfig()
+    retention: Duration = timedelta(days=400)  # history older than this is pruned daily (docs/reference.md)
     channels: dict[Name, ChannelConfig] = Field(default_factory=dict)
     monitors: dict[Name, MonitorConfig]
     path: Path | None = Field(None, exclude=True)

@@ -129,8 +129,9 @@ def read_yaml(text: str, file: str) -> Any:
         raise ConfigError(
             f"the config is larger than {MAX_BYTES // 1024} KiB; is this the right file?", file=file
         )
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # its reader refuses control characters at once
         node = loader.get_single_node()
         if node is None:
             return None
@@ -140,10 +141,16 @@ def read_yaml(text: str, file: str) -> Any:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise ConfigError(f"YAML syntax error: {where}{exc.problem}", file=file) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise ConfigError(
+            f"YAML error: line {line}: character #x{exc.character:04x} is not allowed", file=file
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"YAML error: {exc}", file=file) from None
     except (ValueError, OverflowError, TypeError) as exc:
         # a scalar YAML resolves but Python cannot build: 2026-13-45, an int of 5,000 digits
         raise ConfigError(f"YAML value error: {escape_control(str(exc))}", file=file) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

@@ -28,6 +28,7 @@ from monitor.config.models import Config
 from monitor.daemon.http import Endpoints, HTTPServer
 from monitor.daemon.metrics import make_registry, render
 from monitor.daemon.outbox import OutboxLoop
+from monitor.daemon.retention import DailyPrune
 from monitor.daemon.runs import Runs
 from monitor.daemon.scheduler import Scheduler, describe
 from monitor.daemon.state import DaemonState
@@ -56,6 +57,7 @@ class Daemon:
         self.state.next_run = self._next_run
         self.store = open_store(config.store)
         self.lease = Lease(self.store, config.daemon.lease_ttl)
+        self.retention = DailyPrune(self.store, lambda: self.config.retention)
         self.runs = Runs(
             lambda: self.config,
             self.store,
@@ -120,6 +122,7 @@ class Daemon:
             if time.monotonic() >= next_heartbeat:
                 self._heartbeat()
                 next_heartbeat = time.monotonic() + heartbeat
+            self.retention.tick(self.state.role == "active")
             time.sleep(TICK)
         self._log_signals()
 

@@ -74,6 +74,7 @@ class MonitorResult:
     prediction_drift: ColumnDrift | None = None
     performance: Performance | None = None
     missing: Mapping[str, float] = field(default_factory=dict)
+    rows_without_timestamp: int | None = None  # in the whole source: they belong to no window
     # set by the alert transitions: alerts firing after this run or resolved by it, and what
     # this window breached (the same for a live run and for history)
     alerts: tuple[AlertSummary, ...] = ()
@@ -128,7 +129,8 @@ class MonitorResult:
             "prediction_drift": _column_dict(self.prediction_drift, with_kind=False),
             "performance": self.performance.to_dict() if self.performance else None,
             "data_quality": {
-                "columns": [{"column": c, "missing_share": share} for c, share in self.missing.items()]
+                "columns": [{"column": c, "missing_share": share} for c, share in self.missing.items()],
+                "rows_without_timestamp": self.rows_without_timestamp,
             },
             "alerts": [alert.to_dict() for alert in self.alerts],
             "report": str(self.report) if self.report else None,

@@ -52,6 +52,11 @@ class Source(ABC):
     def close(self) -> None:  # noqa: B027 - most sources hold nothing to release
         """Release what this source holds (engines are shared and outlive it)."""
 
+    def count_without_timestamp(self) -> int | None:
+        """How many rows have no value in the timestamp column (they belong to no window), or
+        None when this source cannot tell."""
+        return None
+
     def __enter__(self) -> Source:
         return self
 

@@ -9,9 +9,10 @@ columns are parsed with pandas and filtered after.
 from __future__ import annotations
 
 import glob
+import math
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 import pyarrow as pa
@@ -25,6 +26,7 @@ from monitor.sources.timestamps import (
     TimeStorage,
     bound_value,
     detect_storage,
+    epoch_unit,
     naive_utc,
     text_ranges,
     to_utc_timestamps,
@@ -66,7 +68,9 @@ class FileSource(Source):
         parts.extend(self._read_csv(path, columns) for path in csv_files)
         frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         timestamp = self.config.timestamp
-        frame[timestamp] = to_utc_timestamps(frame[timestamp], timestamp, self.location)
+        frame[timestamp] = to_utc_timestamps(
+            frame[timestamp], timestamp, self.location, self.config.timestamp_unit
+        )
         if _already_within(frame, timestamp, start, end):
             return frame
         return within_window(frame, timestamp, start, end)
@@ -83,6 +87,20 @@ class FileSource(Source):
             parts.append(frame.loc[frame[key].isin(values)])
         frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         return frame.reset_index(drop=True)
+
+    def count_without_timestamp(self) -> int | None:
+        """Nulls of the timestamp column over every file (only that column is read)."""
+        parquet_files, csv_files = self._files()
+        column = self.config.timestamp
+        nulls = 0
+        if parquet_files:
+            try:
+                nulls += self._parquet(parquet_files).count_rows(filter=ds.field(column).is_null())
+            except (pa.ArrowException, OSError) as exc:
+                raise SourceError(f"cannot read Parquet {self.location}: {exc}") from exc
+        for path in csv_files:
+            nulls += int(self._csv_frame(path, usecols=[column])[column].isna().sum())
+        return nulls
 
     def list_columns(self) -> dict[str, ColumnKind]:
         parquet_files, csv_files = self._files()
@@ -191,8 +209,17 @@ class FileSource(Source):
                 column <= pa.scalar(naive_utc(end).date(), type=kind)
             )
         if pa.types.is_integer(kind) or pa.types.is_floating(kind):
-            epoch = TimeStorage("epoch")
-            return (column >= bound_value(start, epoch)) & (column < bound_value(end, epoch))
+            unit = self.config.timestamp_unit
+            if unit is None:  # seconds, milliseconds...: the magnitude of a stored value says
+                number = self._parquet_sample(dataset)
+                if number is None:
+                    return None
+                unit = epoch_unit(abs(float(number)))
+            epoch = TimeStorage("epoch", unit=unit)
+            first, last = cast(float, bound_value(start, epoch)), cast(float, bound_value(end, epoch))
+            if pa.types.is_integer(kind):  # whole bounds (a float one fails on int64): still a superset
+                return (column >= math.floor(first)) & (column < math.ceil(last))
+            return (column >= first) & (column < last)
         if pa.types.is_string(kind) or pa.types.is_large_string(kind):
             sample = self._parquet_sample(dataset)
             if sample is None:

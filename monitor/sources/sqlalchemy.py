@@ -133,7 +133,9 @@ class SQLAlchemySource(Source):
             raw = [self.config.timestamp] if storage is not None and storage.kind == "datetime" else []
             frame = self._fetch(connection, statement, wanted, raw)
         timestamp = self.config.timestamp
-        frame[timestamp] = to_utc_timestamps(frame[timestamp], timestamp, self.location)
+        frame[timestamp] = to_utc_timestamps(
+            frame[timestamp], timestamp, self.location, self.config.timestamp_unit
+        )
         return within_window(frame, timestamp, start, end)
 
     def read_keys(self, key: str, columns: Sequence[str], keys: pd.Series) -> pd.DataFrame:
@@ -150,6 +152,13 @@ class SQLAlchemySource(Source):
         if not chunks:
             return pd.DataFrame({name: pd.Series(dtype=object) for name in wanted})
         return pd.concat(chunks, ignore_index=True)
+
+    def count_without_timestamp(self) -> int | None:
+        """One ``COUNT(*) ... WHERE timestamp IS NULL`` over the table or query."""
+        with self._connection() as connection:
+            column = self._selectable([self.config.timestamp]).c[self.config.timestamp]
+            query = sa.select(sa.func.count()).where(column.is_(None))
+            return int(connection.execute(query).scalar_one())
 
     def list_columns(self) -> dict[str, ColumnKind]:
         with self._connection() as connection:
@@ -264,7 +273,9 @@ class SQLAlchemySource(Source):
             sample = connection.execute(sa.select(column).where(column.is_not(None)).limit(1)).scalar()
             if sample is None:
                 return None
-            self._storage = detect_storage(sample, self.config.timestamp, self.location)
+            self._storage = detect_storage(
+                sample, self.config.timestamp, self.location, self.config.timestamp_unit
+            )
             logger.debug("time column of %s stored as %s", self.location, self._storage)
         return self._storage
 

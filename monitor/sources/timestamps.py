@@ -33,6 +33,22 @@ _ISO_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}(?P<sep>[T ]?)")
 _OFFSET = re.compile(r"(?P<offset>Z|[+-]\d{2}:?\d{2})$")
 
 
+EpochUnit = Literal["s", "ms", "us", "ns"]
+_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def epoch_unit(magnitude: float) -> EpochUnit:
+    """The unit of epoch numbers this large (docs/reference.md, "Timestamps"): seconds below 1e11
+    (until the year 5138), else milliseconds below 1e14, microseconds below 1e17, else nanoseconds;
+    so every time from 1973 on is read right whatever its unit."""
+    if magnitude < 1e11:
+        return "s"
+    if magnitude < 1e14:
+        return "ms"
+    return "us" if magnitude < 1e17 else "ns"
+
+
 @dataclass(frozen=True)
 class TimeStorage:
     """What one stored value of the time column looks like."""
@@ -41,10 +57,12 @@ class TimeStorage:
     aware: bool = False  # datetime: the driver hands back (and wants) aware datetimes
     separator: str = " "  # text: between date and time
     local_offsets: bool = False  # text: carries a non-UTC offset, so text order is not time order
+    unit: EpochUnit = "s"  # epoch: what one unit of the stored number is
 
 
-def detect_storage(sample: Any, column: str, where: str) -> TimeStorage:
-    """Classify one non-null stored value of the time column ``column`` of ``where``."""
+def detect_storage(sample: Any, column: str, where: str, unit: EpochUnit | None = None) -> TimeStorage:
+    """Classify one non-null stored value of the time column ``column`` of ``where``; epoch numbers
+    are in ``unit`` (``source.timestamp_unit``), else in the unit their magnitude says."""
     if isinstance(sample, bool | np.bool_):
         raise SourceError(f"timestamp column {column!r} of {where} holds booleans, not times")
     if isinstance(sample, datetime | pd.Timestamp):
@@ -52,7 +70,7 @@ def detect_storage(sample: Any, column: str, where: str) -> TimeStorage:
     if isinstance(sample, date | np.datetime64):
         return TimeStorage("datetime")
     if isinstance(sample, int | float | Decimal | np.integer | np.floating):
-        return TimeStorage("epoch")
+        return TimeStorage("epoch", unit=unit or epoch_unit(abs(float(sample))))
     if isinstance(sample, str):
         text = sample.strip()
         match = _ISO_TEXT.match(text)
@@ -76,7 +94,10 @@ def naive_utc(moment: datetime) -> datetime:
 def bound_value(moment: datetime, storage: TimeStorage) -> datetime | float:
     """A datetime or epoch bound in the form the stored values compare with."""
     if storage.kind == "epoch":
-        return moment.timestamp()
+        micros = (moment - _EPOCH) // timedelta(microseconds=1)  # exact, unlike timestamp()
+        if storage.unit in ("us", "ns"):
+            return micros * _PER_SECOND[storage.unit] // 10**6
+        return micros / (10**6 // _PER_SECOND[storage.unit])
     if storage.aware:
         return moment.astimezone(timezone.utc)
     return naive_utc(moment)
@@ -124,8 +145,11 @@ def text_ranges(start: datetime, end: datetime, storage: TimeStorage) -> list[Te
     return ranges
 
 
-def to_utc_timestamps(values: pd.Series, column: str, where: str) -> pd.Series:
-    """Stored times (datetimes, ISO text or epoch seconds) as datetime64[ns, UTC]; naive is UTC."""
+def to_utc_timestamps(values: pd.Series, column: str, where: str, unit: EpochUnit | None = None) -> pd.Series:
+    """Stored times (datetimes, ISO text or epoch numbers) as datetime64[ns, UTC]; naive is UTC.
+
+    Epoch numbers are in ``unit`` (``source.timestamp_unit``), else in the unit the magnitude of
+    their median says (:func:`epoch_unit`)."""
     try:
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             parsed = values.dt.tz_convert("UTC")
@@ -134,9 +158,9 @@ def to_utc_timestamps(values: pd.Series, column: str, where: str) -> pd.Series:
         elif pd.api.types.is_bool_dtype(values.dtype):
             raise ValueError("booleans are not times")
         elif pd.api.types.is_numeric_dtype(values.dtype):
-            parsed = pd.to_datetime(values, unit="s", utc=True)
+            parsed = _from_epoch(values, unit)
         else:
-            parsed = _parse_objects(values)
+            parsed = _parse_objects(values, unit)
     except (ValueError, TypeError, OverflowError) as exc:
         example = values.dropna().iloc[0] if values.notna().any() else None
         raise SourceError(
@@ -146,7 +170,20 @@ def to_utc_timestamps(values: pd.Series, column: str, where: str) -> pd.Series:
     return parsed.astype("datetime64[ns, UTC]")
 
 
-def _parse_objects(values: pd.Series) -> pd.Series:
+def _from_epoch(numbers: pd.Series, unit: EpochUnit | None) -> pd.Series:
+    """Epoch numbers as UTC times; nulls stay NaT. Only the present values are converted: pandas'
+    conversion of float epochs with NaN among them can fail with an overflow in its rounding."""
+    present = numbers.dropna()
+    parsed = pd.to_datetime(present, unit=unit or _unit_of(present), utc=True)
+    return parsed.reindex(numbers.index) if len(present) != len(numbers) else parsed
+
+
+def _unit_of(numbers: pd.Series) -> EpochUnit:
+    magnitude = pd.to_numeric(numbers, errors="coerce").abs().median()
+    return "s" if pd.isna(magnitude) else epoch_unit(float(magnitude))
+
+
+def _parse_objects(values: pd.Series, unit: EpochUnit | None = None) -> pd.Series:
     present = values.dropna()
     if present.empty:
         return pd.to_datetime(values, utc=True)
@@ -154,7 +191,7 @@ def _parse_objects(values: pd.Series) -> pd.Series:
     if isinstance(first, str):
         return pd.to_datetime(values, utc=True, format="ISO8601")
     if isinstance(first, int | float | Decimal) and not isinstance(first, bool):
-        return pd.to_datetime(pd.to_numeric(values), unit="s", utc=True)
+        return _from_epoch(pd.to_numeric(values), unit)
     return pd.to_datetime(values, utc=True)
 
 
