@@ -111,7 +111,8 @@ class Checker:
             monitor, result, store.alert_states(name), store.silences(started_at), live=live, now=started_at
         )
         result = changes.result
-        planned = self._planned_report(result, frames)
+        # a backfill writes no page per window: the index, refreshed once at its end, lists them
+        planned = None if history else self._planned_report(result, frames)
         result = replace(result, report=planned)
         notifications = notifications_for(self.config, monitor, result, changes.steps)
         record = run_record(new_id(), result, started_at, self.clock())

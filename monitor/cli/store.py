@@ -24,12 +24,11 @@ def add_store_parser(commands: Any) -> None:
 def run_store(args: argparse.Namespace) -> int:
     from monitor.config import load_config
     from monitor.store import open_store
-    from monitor.store.retention import prune
 
     config = load_config(args.config)
     store = open_store(config.store)
     try:
-        pruned = prune(store, datetime.now(timezone.utc) - config.retention)
+        pruned = store.prune_history(datetime.now(timezone.utc) - config.retention)
     finally:
         store.close()
     print(f"{store.masked_url}: pruned {pruned.describe()}")

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta, timezone
 from monitor.errors import StoreError
 from monitor.secrets import scrub
 from monitor.store.abc import Store
-from monitor.store.retention import prune
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +40,6 @@ class DailyPrune:
 
     def _prune(self) -> None:
         try:
-            prune(self.store, datetime.now(timezone.utc) - self.retention())
+            self.store.prune_history(datetime.now(timezone.utc) - self.retention())
         except StoreError as exc:  # tried again at the next due time; runs go on meanwhile
             log.warning("retention: store not pruned: %s", scrub(str(exc)))

@@ -72,6 +72,27 @@ class OutboxItem:
     last_error: str | None
 
 
+@dataclass(frozen=True)
+class Pruned:
+    """How many rows one prune removed, per kind."""
+
+    before: datetime
+    runs: int = 0
+    metric_values: int = 0
+    alert_changes: int = 0
+    outbox: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.runs + self.metric_values + self.alert_changes + self.outbox
+
+    def describe(self) -> str:
+        return (
+            f"{self.runs} run(s), {self.metric_values} metric value(s), {self.alert_changes} alert "
+            f"change(s), {self.outbox} finished notification(s) older than {self.before.isoformat()}"
+        )
+
+
 def new_id() -> str:
     """A row id: random, so two daemons or a daemon and `monitor check` never collide."""
     return uuid.uuid4().hex

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from monitor.records.alerts import AlertState, Step
 from monitor.records.events import Notification
-from monitor.records.store import MetricValue, OutboxItem, RunRecord, Silence
+from monitor.records.store import MetricValue, OutboxItem, Pruned, RunRecord, Silence
 
 
 class Store(ABC):
@@ -121,6 +121,14 @@ class Store(ABC):
         last_error: str | None = None,
     ) -> None:
         """Record one delivery attempt: ``sent``, ``failed`` (given up) or ``pending`` (retry)."""
+
+    # -- retention ------------------------------------------------------------------------------
+
+    @abstractmethod
+    def prune_history(self, before: datetime) -> Pruned:
+        """Delete, in one transaction, runs (with their metric values), alert changes and finished
+        notifications older than ``before``; current alert states, pending notifications,
+        silences and the lease stay (docs/reference.md, "Retention")."""
 
     # -- the daemon's lease ---------------------------------------------------------------------
 

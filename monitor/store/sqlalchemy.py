@@ -28,11 +28,12 @@ from monitor.store.abc import Store
 from monitor.store.create import create_safely
 from monitor.store.lease import LeaseStore
 from monitor.store.outbox import OutboxStore, outbox_row
+from monitor.store.retention import RetentionStore
 
 log = logging.getLogger(__name__)
 
 
-class SQLAlchemyStore(OutboxStore, LeaseStore, Store):
+class SQLAlchemyStore(OutboxStore, LeaseStore, RetentionStore, Store):
     """Run history, metric history, alert states, outbox and silences in one SQL database."""
 
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:

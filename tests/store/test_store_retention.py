@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from monitor.records.alerts import Step
 from monitor.store import MetricValue, SQLAlchemyStore, schema
-from monitor.store.retention import prune
 from tests.daemon.process import Daemon, write_config
 from tests.store.test_store_contract import make_notification, make_run, make_state
 
@@ -47,7 +46,7 @@ def fill(store: SQLAlchemyStore) -> dict[str, str]:
 
 def test_prune_removes_only_old_history(store: SQLAlchemyStore) -> None:
     ids = fill(store)
-    pruned = prune(store, NOW - timedelta(days=400))
+    pruned = store.prune_history(NOW - timedelta(days=400))
     assert (pruned.runs, pruned.metric_values, pruned.alert_changes, pruned.outbox) == (1, 2, 1, 2)
     assert [run.run_id for run in store.runs("m", last=10)] == [ids["new"]]
     assert count(store, schema.metrics) == 2
@@ -56,7 +55,7 @@ def test_prune_removes_only_old_history(store: SQLAlchemyStore) -> None:
     assert pending == {ids["old-pending"], ids["new-pending"]}  # undelivered is never history
     assert count(store, schema.outbox) == 4
     assert set(store.alert_states()) == {"a-old", "a-new"}  # current states stay
-    assert prune(store, NOW - timedelta(days=400)).total == 0
+    assert store.prune_history(NOW - timedelta(days=400)).total == 0
 
 
 def test_store_prune_command(tmp_path: Path) -> None:
