@@ -19,7 +19,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
 
 from monitor.alerts.channels import Channel, make_channel
@@ -49,14 +49,7 @@ class Dispatcher:
     on SIGHUP (pending rows are kept and delivered with the new channel settings).
     """
 
-    def __init__(
-        self,
-        config: Config,
-        store: Store,
-        rng: random.Random | None = None,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.clock = clock or _utcnow  # wall-clock time, which the outbox's due times are in
+    def __init__(self, config: Config, store: Store, rng: random.Random | None = None) -> None:
         self.store = store
         self.rng = rng or random.Random()
         self._wake = threading.Event()
@@ -80,7 +73,7 @@ class Dispatcher:
 
     def deliver_due(self) -> int:
         """One pass over every channel with due notifications, channels in parallel; returns how many went."""
-        names = self.store.due_channels(self.clock())
+        names = self.store.due_channels(_utcnow())
         counts: dict[str, int] = {}
         threads = [
             threading.Thread(
@@ -121,7 +114,7 @@ class Dispatcher:
                 break  # past the budget: one attempt per pass still goes out, the rest waits
             delivery_id = item.notification.delivery_id
             alert_ids = {event.alert_id for event in item.notification.events}
-            now = self.clock()
+            now = _utcnow()
             blocked_until = max((waiting[a] for a in alert_ids if a in waiting), default=None)
             if item.next_attempt_at > now or blocked_until is not None:
                 until = max(item.next_attempt_at, blocked_until or item.next_attempt_at)
@@ -211,7 +204,7 @@ class Dispatcher:
         while not stop.is_set():
             workers = {name: thread for name, thread in workers.items() if thread.is_alive()}
             try:
-                for name in sorted(self.store.due_channels(self.clock()) - workers.keys()):
+                for name in sorted(self.store.due_channels(_utcnow()) - workers.keys()):
                     workers[name] = self._start_worker(name, stop, deadline)
                 upcoming = self._seconds_to_next_due(exclude=workers.keys())
                 store_problem = None
@@ -244,7 +237,7 @@ class Dispatcher:
         upcoming = self.store.next_due_at(exclude=exclude)
         if upcoming is None:
             return None
-        return max(0.0, (upcoming - self.clock()).total_seconds())
+        return max(0.0, (upcoming - _utcnow()).total_seconds())
 
 
 def deliver_after_check(config: Config, store: Store, budget: float = 15.0) -> int:

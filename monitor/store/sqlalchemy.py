@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select, update
@@ -85,7 +85,9 @@ class SQLAlchemyStore(OutboxStore, LeaseStore, Store):
             for step in steps:
                 self._save_step(connection, run, step)
             for notification in notifications:
-                connection.execute(insert(schema.outbox).values(**outbox_row(notification, run.finished_at)))
+                # delivery runs on the real clock, whatever clock judged the alerts
+                queued_at = datetime.now(timezone.utc)
+                connection.execute(insert(schema.outbox).values(**outbox_row(notification, queued_at)))
 
     def _save_step(self, connection: Connection, run: RunRecord, step: Step) -> None:
         row = {**asdict(step.after), "updated_at": run.finished_at}

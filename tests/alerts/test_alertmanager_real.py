@@ -75,7 +75,7 @@ def check(config_path: Path, hour: int) -> None:
     try:
         clock = clock_at(hour)
         Checker(config, store, clock=clock).run(None, at(hour))
-        assert Dispatcher(config, store, clock=clock).drain(5) == 0
+        assert Dispatcher(config, store).drain(5) == 0
     finally:
         store.close()
 

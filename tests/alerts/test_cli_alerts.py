@@ -32,7 +32,7 @@ def check(config_path: Path, hour: int, wall_clock: datetime | None = None) -> N
     try:
         clock = (lambda: wall_clock) if wall_clock is not None else (lambda: at(hour))
         Checker(config, store, clock=clock).run(None, at(hour))
-        Dispatcher(config, store, clock=clock).drain(3)
+        Dispatcher(config, store).drain(3)
     finally:
         store.close()
 

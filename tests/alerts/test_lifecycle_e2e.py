@@ -29,7 +29,7 @@ def check(config_path: Path, hour: int, budget: float = 5.0) -> None:
     try:
         clock = clock_at(hour)
         Checker(config, store, clock=clock).run(None, at(hour))
-        Dispatcher(config, store, clock=clock).drain(budget)
+        Dispatcher(config, store).drain(budget)
     finally:
         store.close()
 
