@@ -266,3 +266,30 @@ def test_wide_tables_show_the_drifted_column_first_and_count_the_rest(
     titles = re.findall(r"<figcaption><strong>(c\d\d)</strong>", page)
     assert len(titles) == 24 and titles[0] == "c29"
     assert "6 more columns left out" in page
+
+
+PAGE_STATE = """(() => ({
+  charts: document.querySelectorAll('figure.chart svg').length,
+  hollow: document.querySelectorAll('svg.trend circle[fill="#ffffff"]').length,
+  badges: document.querySelectorAll('.badge').length,
+  scripts: document.scripts.length,
+  text: document.body.innerText,
+}))()"""
+
+
+def test_history_page_renders_in_chromium_without_errors(history: History, tmp_path: Path) -> None:
+    from browser import Chromium, chromium_path
+
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium)")
+    pytest.importorskip("websockets.sync.client", reason="the DevTools client needs websockets>=12")
+    page = history.reports / MONITOR / "index.html"
+    with Chromium(executable) as chromium:
+        visit = chromium.visit(page.as_uri(), PAGE_STATE, tmp_path / "history.png", settle=0.3)
+    assert visit.errors == [] and visit.dialogs == []
+    state = visit.value
+    assert state["scripts"] == 0
+    assert state["charts"] == 2 + 4  # drift share, performance; amount, odd, country, the prediction
+    assert state["badges"] == 7 and state["hollow"] > 0
+    assert ODD in state["text"]  # the column name shows as text
