@@ -156,14 +156,17 @@ def _column_trends(runs: Sequence[Any]) -> tuple[Any, int]:
     table.add_column("drift at", justify="right", no_wrap=True)
     table.add_column("trend", no_wrap=True)
     table.add_column("newest", justify="right", no_wrap=True)
+    # the red bars are lost in a pipe or a log file: the count of drifted windows is not
+    table.add_column("drifted", justify="right", no_wrap=True)
     for trend in trends:
         high = trend.scale_high()
         bars = Text()
-        for score, drifted in zip(trend.scores, trend.drifted, strict=True):
-            bars.append(_bar(score, 0.0, high), style="bold red" if drifted else "")
+        for score, past in zip(trend.scores, trend.drifted, strict=True):
+            bars.append(_bar(score, 0.0, high), style="bold red" if past else "")
         newest = Text(_number(trend.newest), style="bold red" if trend.drifted_now else "")
+        count = f"{sum(trend.drifted)} of {len(trend.known)}"
         # Text() and not markup: column names come from data and may hold [brackets].
-        table.add_row(Text(trend.column), Text(trend.method), trend.threshold_text, bars, newest)
+        table.add_row(Text(trend.column), Text(trend.method), trend.threshold_text, bars, newest, count)
     return table, left_out
 
 

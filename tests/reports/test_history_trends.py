@@ -144,6 +144,10 @@ def test_history_prints_each_columns_trend_with_method_and_threshold(
     assert found is not None, amount
     bars = found.group(1)
     assert bars[4] == " " and BARS.index(bars[0]) < BARS.index(bars[-1])
+    # without colour (a pipe) the drifted windows are counted: as many as the stored runs say
+    scored = [c for run in history.runs for c in run["result"]["drift"]["columns"] if c["column"] == "amount"]
+    drifted_windows = sum(c["drifted"] for c in scored)
+    assert 0 < drifted_windows < 8 and f"{drifted_windows} of 8" in amount
     odd = next(line for line in lines if line.startswith(ODD))  # printed as text, not as markup
     assert "ks" in odd and "p < 0.05" in odd
     # the columns that drifted in the newest window come first
