@@ -81,7 +81,9 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def summary_from_record(record: RunRecord, preference: Iterable[str], reports_dir: Path) -> RunSummary:
+def summary_from_record(
+    record: RunRecord, preference: Iterable[str], reports_dir: Path, share_threshold: float | None = None
+) -> RunSummary:
     result = record.result or {}
     metric, current, reference = _main_metric(result.get("performance"), preference)
     window_end = _utc(record.window_end)
@@ -104,15 +106,19 @@ def summary_from_record(record: RunRecord, preference: Iterable[str], reports_di
         error=record.error,
         live=record.live,
         dataset_drift=record.dataset_drift,
+        drift_share_threshold=share_threshold,
         column_scores=column_scores(result),
     )
 
 
 def monitor_history(config: Config, store: Store, name: str, last: int) -> list[RunSummary]:
     """The ``last`` runs of monitor ``name`` with the newest windows, newest window first."""
-    preference = metric_preference(config.monitors.get(name))
+    monitor = config.monitors.get(name)
+    preference = metric_preference(monitor)
+    # the configured share, as the runs were judged by it (the JSON document does not keep it)
+    share = monitor.drift.share if monitor is not None else None
     records: list[RunRecord] = store.runs(name, last=last)
-    summaries = [summary_from_record(record, preference, config.reports.dir) for record in records]
+    summaries = [summary_from_record(record, preference, config.reports.dir, share) for record in records]
     return newest_window_first(summaries)
 
 

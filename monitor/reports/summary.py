@@ -51,6 +51,7 @@ class RunSummary:
     # False: history (an older window than one already evaluated, or a backfill)
     live: bool = True
     dataset_drift: bool | None = None
+    drift_share_threshold: float | None = None  # the dataset drifts at a share of at least this
     column_scores: Mapping[str, ColumnScore] = field(default_factory=dict)
 
 
@@ -73,14 +74,20 @@ def drift_share_chart(runs: Sequence[RunSummary], *, width: int, height: int, co
     ordered = _oldest_first(runs)
     alarms = [bool(run.dataset_drift) for run in ordered]
     line = Line("drift share", DRIFT_COLOR, [run.drift_share for run in ordered], alarms=alarms)
+    threshold = None if compact else next((run.drift_share_threshold for run in reversed(ordered)), None)
+    axis = "drift share, 0 to 1"
+    if threshold is not None:
+        axis += f"; dataset drift at ≥ {threshold:.3g}"
     return line_chart(
         [run.window_end for run in ordered],
         [run.live for run in ordered],
         [line],
         low=0.0,
         high=1.0,
+        threshold=threshold,
+        alarm_label="dataset drift",
         title="Dataset drift share",
-        axis="drift share, 0 to 1",
+        axis=axis,
         width=width,
         height=height,
         compact=compact,

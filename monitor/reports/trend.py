@@ -58,6 +58,7 @@ class Chart:
     threshold: Tick | None
     first_label: str
     last_label: str
+    alarm_label: str = "drifted"  # what a red point means, for the legend
 
     @property
     def empty(self) -> bool:
@@ -141,6 +142,7 @@ def line_chart(
     width: int = 640,
     height: int = 180,
     compact: bool = False,
+    alarm_label: str = "drifted",
 ) -> Chart:
     """A chart of ``lines`` over runs at window ends ``times`` (oldest first), on ``low``..``high``.
 
@@ -177,6 +179,7 @@ def line_chart(
         threshold=marker,
         first_label=labels[0] if labels else "",
         last_label=labels[-1] if labels else "",
+        alarm_label=alarm_label,
     )
 
 

@@ -205,6 +205,8 @@ def test_performance_has_its_own_axis_over_the_metrics_real_range(history: Histo
     margin = (high - low) * 0.25
     assert low - margin <= min(ticks) and max(ticks) <= high + margin  # not the 0-1 drift axis
     drift = _figure(page, "Dataset drift share")
+    # the configured share (the default, 0.5) as the threshold of the drift share
+    assert "drift share, 0 to 1; dataset drift at ≥ 0.5" in drift and "threshold 0.5" in drift
     assert re.findall(r'<text class="tick"[^>]*>([-0-9.e]+)</text>', drift)[::-1][0] == "1"
 
 
