@@ -1,8 +1,11 @@
 """`monitor history -c CONFIG -m NAME [--last 30]`: a monitor's runs in the terminal.
 
-The same rows as the report index (time, window, rows, status, drifted columns,
-performance against reference), newest first, under sparklines of the dataset
-drift share and the main performance metric, oldest to newest.
+Sparklines, oldest window to newest: the dataset drift share (0 to 1), the main
+performance metric (on its own range, printed beside it) and each column's drift score
+(on its own scale, bars past the column's threshold in red; columns that drifted in the
+newest window first). Then the same rows as the report index (window, run time, rows,
+status, drifted columns, performance against reference), newest window first, history
+runs marked.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ if TYPE_CHECKING:
     from monitor.records.store import RunRecord
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
+# Column trends printed before the table; the rest are counted, and all are in --json.
+MAX_TREND_COLUMNS = 12
 STATUS_STYLES = {"ok": "green", "alert": "bold dark_orange", "no_data": "yellow", "error": "bold red"}
 _MISSING = " "
 
@@ -31,16 +36,16 @@ def sparkline(values: Sequence[float | None], low: float | None = None, high: fl
         return _MISSING * len(values)
     low = min(known) if low is None else low
     high = max(known) if high is None else high
+    return "".join(_bar(value, low, high) for value in values)
+
+
+def _bar(value: float | None, low: float, high: float) -> str:
+    if value is None or not math.isfinite(value):
+        return _MISSING
     span = high - low
-    bars = []
-    for value in values:
-        if value is None or not math.isfinite(value):
-            bars.append(_MISSING)
-            continue
-        # A flat series sits mid-height rather than pretending to be at its minimum.
-        share = 0.5 if span <= 0 else min(max((value - low) / span, 0.0), 1.0)
-        bars.append(SPARK_BARS[round(share * (len(SPARK_BARS) - 1))])
-    return "".join(bars)
+    # A flat series sits mid-height rather than pretending to be at its minimum.
+    share = 0.5 if span <= 0 else min(max((value - low) / span, 0.0), 1.0)
+    return SPARK_BARS[round(share * (len(SPARK_BARS) - 1))]
 
 
 def add_history_parser(commands: Any) -> None:
@@ -48,7 +53,9 @@ def add_history_parser(commands: Any) -> None:
     history = commands.add_parser("history", help="a monitor's past runs, with drift and performance trends")
     history.add_argument("-c", "--config", required=True)
     history.add_argument("-m", "--monitor", required=True, metavar="NAME")
-    history.add_argument("--last", type=int, default=30, help="how many runs, newest first (default 30)")
+    history.add_argument(
+        "--last", type=int, default=30, help="the runs of how many of the newest windows (default 30)"
+    )
     history.add_argument("--json", action="store_true", help="the runs as JSON, oldest window first")
 
 
@@ -75,9 +82,9 @@ def _table(name: str, runs: Sequence[Any]) -> Any:
     from monitor.results import LOWER_IS_BETTER
 
     metric_name = next((run.metric for run in runs if run.metric), None)
-    table = Table(title=f"{name}: {len(runs)} run(s), newest first", title_justify="left")
-    table.add_column("run (UTC)", min_width=10)
+    table = Table(title=f"{name}: {len(runs)} run(s), newest window first", title_justify="left")
     table.add_column("window end", min_width=10)
+    table.add_column("run (UTC)", min_width=10)
     table.add_column("rows", justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("drift", justify="right", no_wrap=True)
@@ -96,11 +103,13 @@ def _table(name: str, runs: Sequence[Any]) -> Any:
             change = Text(f"{delta:+.4f}", style="red" if worse else "dim")
         # Text() and not markup: column names and errors come from data and may hold [brackets].
         status = Text(run.status, style=STATUS_STYLES.get(run.status, ""))
+        if not run.live:  # an older window checked later, or a backfill: it changed no alert
+            status.append("\nhistory", style="dim")
         if run.error:
             status.append(f"\n{run.error}", style="red")
         table.add_row(
-            _time(run.at),
             f"{_time(run.window_end)} ({_span(run)})",
+            _time(run.at),
             str(run.rows),
             status,
             _number(run.drift_share),
@@ -115,13 +124,50 @@ def _table(name: str, runs: Sequence[Any]) -> Any:
 def _trends(runs: Sequence[Any]) -> list[str]:
     oldest_first = list(reversed(runs))
     drift = [run.drift_share for run in oldest_first]
-    lines = [f"drift share  {sparkline(drift, 0.0, 1.0)}  (0 to 1, oldest to newest)"]
+    lines = [f"drift share  {sparkline(drift, 0.0, 1.0)}  (0 to 1, oldest to newest window)"]
     metric = next((run.metric for run in runs if run.metric), None)
     if metric is not None:
         values = [run.metric_current if run.metric == metric else None for run in oldest_first]
         known = [v for v in values if v is not None]
-        lines.append(f"{metric:<12} {sparkline(values)}  ({_number(min(known))} to {_number(max(known))})")
+        if known:
+            span = f"{_number(min(known))} to {_number(max(known))}"
+            lines.append(f"{metric:<12} {sparkline(values)}  ({span}, its own scale)")
     return lines
+
+
+COLUMN_TRENDS_TITLE = (
+    "drift score per column, oldest to newest window: each on its own scale from 0 to its largest "
+    "score or threshold (p-values 0 to 1), red bars past its threshold; drifted in the newest window first"
+)
+
+
+def _column_trends(runs: Sequence[Any]) -> tuple[Any, int]:
+    """A table of per-column drift sparklines, most pressing first, and how many were left out."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from monitor.reports.columns import column_trends
+
+    oldest_first = list(reversed(runs))
+    trends, left_out = column_trends([run.column_scores for run in oldest_first], MAX_TREND_COLUMNS)
+    table = Table(box=None, show_edge=False, pad_edge=False)
+    table.add_column("column", overflow="fold")
+    table.add_column("method", overflow="fold")
+    table.add_column("drift at", justify="right", no_wrap=True)
+    table.add_column("trend", no_wrap=True)
+    table.add_column("newest", justify="right", no_wrap=True)
+    # the red bars are lost in a pipe or a log file: the count of drifted windows is not
+    table.add_column("drifted", justify="right", no_wrap=True)
+    for trend in trends:
+        high = trend.scale_high()
+        bars = Text()
+        for score, past in zip(trend.scores, trend.drifted, strict=True):
+            bars.append(_bar(score, 0.0, high), style="bold red" if past else "")
+        newest = Text(_number(trend.newest), style="bold red" if trend.drifted_now else "")
+        count = f"{sum(trend.drifted)} of {len(trend.known)}"
+        # Text() and not markup: column names come from data and may hold [brackets].
+        table.add_row(Text(trend.column), Text(trend.method), trend.threshold_text, bars, newest, count)
+    return table, left_out
 
 
 def run_document(record: RunRecord) -> dict[str, Any]:
@@ -171,6 +217,12 @@ def run_history(args: argparse.Namespace) -> int:
         return 0
     for line in _trends(runs):
         console.print(Text(line))
+    columns, left_out = _column_trends(runs)
+    if columns.row_count:
+        console.print(Text(COLUMN_TRENDS_TITLE))
+        console.print(columns, crop=False)
+    if left_out:
+        console.print(Text(f"... {left_out} more column(s) left out; `--json` has every score"))
     # Rich crops a table wider than the console by default, and the last columns (the
     # performance, its reference and change) would silently vanish at the 80 columns that a
     # pipe or cron gets: longer lines are better than lost numbers.

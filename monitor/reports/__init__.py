@@ -5,9 +5,10 @@ by Evidently's JavaScript renderer, shared by every page of ``reports.dir``.
 """
 
 from monitor.reports.evidently import build_drift_report
-from monitor.reports.index import RunSummary, write_index
+from monitor.reports.index import write_index
 from monitor.reports.page import ReportError
 from monitor.reports.paths import prune_reports, report_path, report_url
+from monitor.reports.summary import RunSummary
 
 __all__ = [
     "ReportError",

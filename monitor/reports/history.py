@@ -1,8 +1,9 @@
 """A monitor's run history as the index pages and ``monitor history`` show it.
 
 The store keeps each run's full JSON result (docs/reference.md, "JSON output"); this module
-turns stored runs into ``RunSummary`` rows: time, window, rows, status, drifted columns
-and the main performance metric against its reference.
+turns stored runs into ``RunSummary`` rows: time, window, rows, status, whether the run was
+live or history, every column's drift score and the main performance metric against its
+reference.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 
 from monitor.config.models import Config, MonitorConfig
 from monitor.records.store import RunRecord
-from monitor.reports.index import RunSummary
+from monitor.reports.columns import column_scores
 from monitor.reports.paths import report_path
+from monitor.reports.summary import RunSummary, newest_window_first
 from monitor.store import Store
 
 logger = logging.getLogger(__name__)
@@ -79,7 +81,9 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def summary_from_record(record: RunRecord, preference: Iterable[str], reports_dir: Path) -> RunSummary:
+def summary_from_record(
+    record: RunRecord, preference: Iterable[str], reports_dir: Path, share_threshold: float | None = None
+) -> RunSummary:
     result = record.result or {}
     metric, current, reference = _main_metric(result.get("performance"), preference)
     window_end = _utc(record.window_end)
@@ -92,21 +96,30 @@ def summary_from_record(record: RunRecord, preference: Iterable[str], reports_di
         rows=record.rows,
         reference_rows=record.reference_rows or 0,
         status=record.status,
-        drift_share=record.drift_share,
+        # a window without rows (no_data) or a failed run measured no drift: a gap, not a 0
+        drift_share=record.drift_share if result.get("drift") and record.status != "no_data" else None,
         drifted_columns=_drifted_columns(result.get("drift")),
         metric=metric,
         metric_current=current,
         metric_reference=reference,
         report_path=_report_file(reports_dir, record.monitor, record.report_path, window_end),
         error=record.error,
+        live=record.live,
+        dataset_drift=record.dataset_drift,
+        drift_share_threshold=share_threshold,
+        column_scores=column_scores(result),
     )
 
 
 def monitor_history(config: Config, store: Store, name: str, last: int) -> list[RunSummary]:
     """The ``last`` runs of monitor ``name`` with the newest windows, newest window first."""
-    preference = metric_preference(config.monitors.get(name))
+    monitor = config.monitors.get(name)
+    preference = metric_preference(monitor)
+    # the configured share, as the runs were judged by it (the JSON document does not keep it)
+    share = monitor.drift.share if monitor is not None else None
     records: list[RunRecord] = store.runs(name, last=last)
-    return [summary_from_record(record, preference, config.reports.dir) for record in records]
+    summaries = [summary_from_record(record, preference, config.reports.dir, share) for record in records]
+    return newest_window_first(summaries)
 
 
 def all_history(config: Config, store: Store, last: int) -> dict[str, list[RunSummary]]:

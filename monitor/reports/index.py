@@ -1,7 +1,8 @@
 """The static index pages over the reports directory.
 
     reports_dir/index.html              every monitor: its latest run, a trend, links
-    reports_dir/<monitor>/index.html    every run of one monitor, newest first
+    reports_dir/<monitor>/index.html    every run of one monitor, newest window first, with
+                                        charts of drift share, performance and each column
 
 Everything that comes from data (monitor and column names, errors) goes
 through Jinja2's autoescape; every href is a relative, percent-quoted path so
@@ -21,34 +22,22 @@ from pathlib import Path
 from typing import Any
 
 from monitor.reports.paths import monitor_dir, quote_relative, safe_name, write_text_atomically
-from monitor.reports.trend import TrendChart, TrendInput, trend_chart
+from monitor.reports.summary import (
+    STATUSES,
+    RunSummary,
+    column_charts,
+    drift_share_chart,
+    newest_window_first,
+    performance_chart,
+)
+from monitor.reports.trend import Chart
 
 logger = logging.getLogger(__name__)
 
-STATUSES = ("ok", "alert", "error")
 # Error metrics: a value above the reference is the worse one (docs/reference.md lists the metrics).
 LOWER_IS_BETTER = frozenset({"log_loss", "mae", "rmse", "mape"})
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """What the index shows of one run."""
-
-    run_id: str
-    monitor: str
-    at: datetime
-    window_start: datetime
-    window_end: datetime
-    rows: int
-    reference_rows: int
-    status: str  # 'ok' | 'alert' | 'error'
-    drift_share: float | None
-    drifted_columns: list[str]
-    metric: str | None
-    metric_current: float | None
-    metric_reference: float | None
-    report_path: Path | None
-    error: str | None
+# Per-column charts on a monitor's page: a wide table shows its most pressing columns.
+MAX_COLUMN_CHARTS = 24
 
 
 @cache
@@ -105,7 +94,7 @@ class _RunRow:
 
 def _rows(runs: Sequence[RunSummary], from_dir: Path) -> list[_RunRow]:
     rows = []
-    for run in sorted(runs, key=lambda r: (r.at, r.window_end), reverse=True):
+    for run in newest_window_first(list(runs)):
         href = _href(run.report_path, from_dir)
         change = None
         if run.metric_current is not None and run.metric_reference is not None:
@@ -116,19 +105,13 @@ def _rows(runs: Sequence[RunSummary], from_dir: Path) -> list[_RunRow]:
     return rows
 
 
-def _chart(runs: Sequence[RunSummary], *, width: int, height: int) -> TrendChart:
-    points = [
-        TrendInput(r.window_end, r.drift_share, r.metric, r.metric_current, r.metric_reference) for r in runs
-    ]
-    return trend_chart(points, width=width, height=height)
-
-
 @dataclass(frozen=True)
 class _MonitorEntry:
     name: str
     page_href: str
     latest: _RunRow | None
-    chart: TrendChart
+    drift: Chart
+    performance: Chart | None
     runs: int
 
 
@@ -142,7 +125,8 @@ def _overview(reports_dir: Path, runs_by_monitor: dict[str, list[RunSummary]]) -
                 name=name,
                 page_href=quote_relative(f"{safe_name(name)}/index.html"),
                 latest=rows[0] if rows else None,
-                chart=_chart(runs, width=260, height=70),
+                drift=drift_share_chart(runs, width=200, height=36, compact=True),
+                performance=performance_chart(runs, width=200, height=36, compact=True),
                 runs=len(runs),
             )
         )
@@ -162,13 +146,17 @@ def write_index(reports_dir: Path, runs_by_monitor: dict[str, list[RunSummary]])
     ]
     for name, runs in sorted(runs_by_monitor.items()):
         directory = monitor_dir(reports_dir, name)
+        columns, left_out = column_charts(runs, limit=MAX_COLUMN_CHARTS, width=300, height=130)
         written.append(
             _write(
                 "monitor.html.j2",
                 directory / "index.html",
                 monitor=name,
                 rows=_rows(runs, directory),
-                chart=_chart(runs, width=720, height=200),
+                drift=drift_share_chart(runs, width=460, height=170),
+                performance=performance_chart(runs, width=460, height=170),
+                columns=columns,
+                columns_left_out=left_out,
             )
         )
     logger.debug("wrote %s index page(s) under %s", len(written), reports_dir)

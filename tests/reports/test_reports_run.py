@@ -97,7 +97,7 @@ def test_history_shows_runs_and_sparklines(checked: Checked, monkeypatch: pytest
     monkeypatch.setenv("COLUMNS", "200")
     code, out = run_cli("history", "-c", str(checked.config), "-m", MONITOR, "--last", "2")
     assert code == 0
-    assert "2 run(s), newest first" in out
+    assert "2 run(s), newest window first" in out
     assert re.search(r"drift share\s+[▁▂▃▄▅▆▇█]{2}", out)
     assert re.search(r"roc_auc\s+[▁▂▃▄▅▆▇█ ]{2}", out)
     assert out.index("2026-03-05 00:00") < out.index("2026-03-04 00:00")
