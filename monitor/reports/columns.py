@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.stats.methods import METHODS
+from monitor.drift_methods import drift_methods
 
 # The prediction's own drift is a trend like a column's, named apart from a feature of that name.
 PREDICTION_SUFFIX = " (prediction)"
@@ -43,8 +43,8 @@ class ColumnTrend:
     @property
     def p_value(self) -> bool:
         """A p-value drifts when it falls below its threshold; a distance when it reaches it."""
-        method = METHODS.get(self.method)
-        return method is not None and method.score_kind == "p_value"
+        method = drift_methods().get(self.method)
+        return method is not None and method.direction == "below"
 
     @property
     def drifted_now(self) -> bool:
