@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from monitor.config.models import SourceConfig
 from monitor.errors import SourceError
 from monitor.secrets import MASK, mask_database_url
+from monitor.sources.arrowsql import ArrowReader
 from monitor.sources.base import ColumnKind, Source, kind_of_values, require_columns, unique
 from monitor.sources.pgbinary import binary_results, loads_as_text, supports_binary
 from monitor.sources.records import frame_from_chunks
@@ -101,6 +102,7 @@ class SQLAlchemySource(Source):
             raise SourceError(f"cannot parse database URL {self.masked_url}") from None
         self._columns: dict[str, Any] | None = None  # name -> reflected SQL type (None for queries)
         self._storage: TimeStorage | None = None
+        self._arrow: ArrowReader | Literal[False] | None = None  # False: none for this URL
 
     @property
     def location(self) -> str:
@@ -123,7 +125,7 @@ class SQLAlchemySource(Source):
                 statement = statement.where(self._time_filter(time_column, storage, start, end))
             # datetimes are parsed below: pandas inferring them first would be wasted (text is cheap)
             raw = [self.config.timestamp] if storage is not None and storage.kind == "datetime" else []
-            frame = self._fetch(connection, statement, wanted, raw)
+            frame = self._fetch_window(connection, statement, wanted, raw, self.config.timestamp)
         timestamp = self.config.timestamp
         frame[timestamp] = to_utc_timestamps(frame[timestamp], timestamp, self.location)
         return within_window(frame, timestamp, start, end)
@@ -136,7 +138,9 @@ class SQLAlchemySource(Source):
             selectable = self._selectable(wanted)
             base = sa.select(*(selectable.c[name] for name in wanted))
             chunks = [
-                self._fetch(connection, base.where(selectable.c[key].in_(values[i : i + KEY_CHUNK])), wanted)
+                self._fetch_window(
+                    connection, base.where(selectable.c[key].in_(values[i : i + KEY_CHUNK])), wanted
+                )
                 for i in range(0, len(values), KEY_CHUNK)
             ]
         if not chunks:
@@ -271,6 +275,25 @@ class SQLAlchemySource(Source):
 
     def _dialect_name(self) -> str:
         return get_engine(self.url).dialect.name
+
+    def _fetch_window(
+        self,
+        connection: Connection,
+        statement: sa.Select[Any],
+        names: Sequence[str],
+        raw: Collection[str] = (),
+        time_column: str | None = None,
+    ) -> pd.DataFrame:
+        """The rows of a window or key read: as Arrow through ADBC where it gives the very frame
+        of the DBAPI path (``monitor.sources.arrowsql``; ``time_column`` then already parsed
+        where Arrow can), else through SQLAlchemy."""
+        if self._arrow is None:
+            self._arrow = ArrowReader.for_url(sa.engine.make_url(self.url), self._password) or False
+        if self._arrow:
+            frame = self._arrow.read(statement, names, time_column)
+            if frame is not None:
+                return frame
+        return self._fetch(connection, statement, names, raw)
 
     @staticmethod
     def _fetch(

@@ -18,6 +18,7 @@ from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.errors import ConfigError, SourceError
 from monitor.sources import check_monitor_source, dispose_engines, open_source, read_window
 from tests.pg import temporary_database
+from tests.sources.conftest import Statements
 
 UTC = timezone.utc
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -30,32 +31,9 @@ TABLE = "scored loans"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_engines() -> Iterator[None]:
+def _fresh_engines(sql_reader: str) -> Iterator[None]:  # every test on both read paths
     yield
     dispose_engines()
-
-
-class Statements:
-    """Every statement any engine sends, captured with SQLAlchemy's cursor event."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, Any]] = []
-
-    def __call__(
-        self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
-    ) -> None:
-        self.sent.append((statement, parameters))
-
-    def reading(self, table: str) -> list[tuple[str, Any]]:
-        return [(sql, params) for sql, params in self.sent if table in sql and "LIMIT" not in sql.upper()]
-
-
-@pytest.fixture
-def statements() -> Iterator[Statements]:
-    capture = Statements()
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", capture)
-    yield capture
-    sa.event.remove(sa.engine.Engine, "before_cursor_execute", capture)
 
 
 def _log(times: list[Any]) -> pd.DataFrame:
@@ -272,8 +250,8 @@ def test_target_in_the_same_rows(sqlite_url: str) -> None:
 # -- PostgreSQL ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
+@pytest.fixture
+def pg_url() -> Iterator[str]:  # one database per test: each runs on both read paths
     with temporary_database() as url:
         yield url
 
@@ -301,7 +279,7 @@ def test_postgres_time_storages(pg_url: str, storage: str, statements: Statement
     assert frame["id"].tolist() == _expected_ids(), storage
     assert frame["ts"].iloc[0] == pd.Timestamp(START)
     sql = next(sql for sql, _ in statements.reading(table) if "WHERE" in sql)
-    assert "%(window_" in sql and "2026" not in sql and '"amount ""usd"""' in sql
+    assert ("%(window_" in sql or "$1" in sql) and "2026" not in sql and '"amount ""usd"""' in sql
 
 
 @pytest.mark.postgres

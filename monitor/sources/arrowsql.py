@@ -1,0 +1,248 @@
+"""SQL windows read as Arrow through ADBC (SQLite, PostgreSQL), converted to today's frame.
+
+The DBAPI path creates one Python object per cell and pandas converts them back
+(about 4 s per 1M-row x 24-column window from SQLite). The ADBC drivers
+(``adbc-driver-sqlite``, ``adbc-driver-postgresql``; Apache-2.0, the ``fast-sql``
+extra) hand over Arrow columns instead; see docs/reference.md, "Reading SQL
+sources", for the figures behind the choice.
+
+The statement is the one the SQLAlchemy path runs, compiled by the dialect
+(identifiers quoted, window bounds and keys as positional bound parameters, never
+formatted into the text). The frame must be exactly the one the DBAPI path gives, so a
+read is *declined* (``None``: the caller runs the SQLAlchemy path) whenever that
+cannot be guaranteed: a column type outside the short lists below, a SQLite column
+whose values do not all have the storage class of its first rows (the driver infers one
+type per column and raises on a different one), or any driver error, which the
+SQLAlchemy path then reports in its usual words.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import psycopg
+from sqlalchemy.dialects.sqlite import pysqlite
+from sqlalchemy.engine import URL, Dialect
+
+from monitor.secrets import MASK, mask_database_url
+
+logger = logging.getLogger(__name__)
+
+DRIVERS = {"sqlite": "adbc_driver_sqlite.dbapi", "postgresql": "adbc_driver_postgresql.dbapi"}
+
+# Rows from which the SQLite driver infers a column's type (its default, 1024, makes a column
+# NULL in its first rows, e.g. late labels, a type mismatch later and so a declined read).
+_SQLITE_BATCH_ROWS = "65536"
+
+# PostgreSQL types whose Arrow column converts to the very values psycopg gives (the same set
+# as monitor.sources.pgbinary); timestamps only for the time column, converted here to UTC.
+_PG_TYPES = frozenset({"bool", "int2", "int4", "int8", "float8", "text", "varchar", "date"})
+_PG_TIME_TYPES = frozenset({"timestamp", "timestamptz"})
+_PG_TYPE = b"POSTGRESQL:type"
+
+_UTC_NS = pa.timestamp("ns", tz="UTC")
+_MASK_BITS = 62  # columns per SQLite text-mask column (an int64)
+
+
+def load_driver(backend: str) -> ModuleType | None:
+    """The ADBC DBAPI module for a SQLAlchemy backend name, or None when none is installed."""
+    name = DRIVERS.get(backend)
+    if name is None:
+        return None
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+class ArrowReader:
+    """Reads statements of one database through its ADBC driver."""
+
+    def __init__(self, url: URL, driver: ModuleType, password: str | None) -> None:
+        self.backend = url.get_backend_name()
+        self._driver = driver
+        self._password = password
+        self._target = _driver_target(url)
+        self._dialect: Dialect = (
+            psycopg.dialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
+            if self.backend == "postgresql"
+            else pysqlite.dialect()
+        )
+
+    @classmethod
+    def for_url(cls, url: URL, password: str | None) -> ArrowReader | None:
+        """A reader for ``url``, or None: another dialect, no driver installed, no file to share."""
+        backend = url.get_backend_name()
+        if backend == "sqlite" and (
+            not url.database
+            or url.database == ":memory:"
+            or url.database.startswith("file:")
+            or url.query.get("uri")
+        ):
+            return None  # an in-memory database is not shared with a second connection
+        driver = load_driver(backend)
+        if driver is None:
+            logger.debug("no ADBC driver for %s: reading through SQLAlchemy", backend)
+            return None
+        return cls(url, driver, password)
+
+    def read(
+        self, statement: sa.Select[Any], names: Sequence[str], time_column: str | None
+    ) -> pd.DataFrame | None:
+        """The frame the DBAPI path would give for ``statement`` (columns ``names``), with
+        ``time_column`` already parsed when Arrow can do it; None when declined."""
+        masks = 0
+        if self.backend == "sqlite":
+            statement, masks = with_text_masks(statement)
+        compiled = statement.compile(dialect=self._dialect, compile_kwargs={"render_postcompile": True})
+        values = compiled.construct_params()
+        parameters = [values[name] for name in compiled.positiontup or ()]
+        logger.debug("reading through ADBC: %s %s", compiled.string, _shown(parameters))
+        try:
+            table = self._fetch(compiled.string, parameters)
+            if masks and not only_text_in_strings(table, masks):
+                logger.debug("ADBC read declined: a text column also holds numbers or blobs")
+                return None
+            return to_frame(table.select(range(len(names))), names, time_column, self.backend)
+        except Exception as exc:  # any driver error: the SQLAlchemy path reads it, or reports it
+            logger.debug("ADBC read declined, reading through SQLAlchemy: %s", self._scrub(str(exc)))
+            return None
+
+    def _fetch(self, sql: str, parameters: list[Any]) -> pa.Table:
+        with self._driver.connect(self._target) as connection, connection.cursor() as cursor:
+            if self.backend == "sqlite":
+                cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": _SQLITE_BATCH_ROWS})
+            cursor.execute(sql, parameters or None)
+            table: pa.Table = cursor.fetch_arrow_table()
+            return table
+
+    def _scrub(self, text: str) -> str:
+        if self._password:
+            text = text.replace(self._password, MASK)
+        return mask_database_url(text)
+
+
+def with_text_masks(statement: sa.Select[Any]) -> tuple[sa.Select[Any], int]:
+    """``statement`` plus SQLite columns whose bit ``i`` is set when the row's value of column
+    ``i`` is text or NULL, and how many were added.
+
+    SQLite stores a storage class per value and the driver infers one type per column: a
+    column mixing text and numbers comes back as strings ('1'), where the DBAPI path keeps
+    each value's own type. ``only_text_in_strings`` checks the bits of the string columns.
+    """
+    columns = list(statement.selected_columns)
+    text_or_null: list[sa.ColumnElement[Any]] = [sa.literal_column("'null'"), sa.literal_column("'text'")]
+    masks = []
+    for first in range(0, len(columns), _MASK_BITS):
+        chunk = columns[first : first + _MASK_BITS]
+        terms = [
+            sa.case(
+                (sa.func.typeof(column).in_(text_or_null), sa.literal_column(str(1 << bit))),
+                else_=sa.literal_column("0"),
+            )
+            for bit, column in enumerate(chunk)
+        ]
+        total: sa.ColumnElement[Any] = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        masks.append(total.label(f"monitor_text_mask_{first // _MASK_BITS}"))
+    return statement.add_columns(*masks), len(masks)
+
+
+def only_text_in_strings(table: pa.Table, masks: int) -> bool:
+    """True when every string column's values were all text or NULL (see ``with_text_masks``)."""
+    width = table.num_columns - masks
+    for position in range(width):
+        if not pa.types.is_string(table.schema.field(position).type):
+            continue
+        mask = table.column(width + position // _MASK_BITS)
+        bit = pa.scalar(1 << (position % _MASK_BITS), pa.int64())
+        if not pc.all(pc.not_equal(pc.bit_wise_and(mask, bit), 0)).as_py():
+            return False
+    return True
+
+
+def _driver_target(url: URL) -> str:
+    """What the ADBC driver connects to: the SQLite file, or PostgreSQL's libpq URI."""
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _shown(parameters: list[Any]) -> list[Any] | str:
+    # window bounds are worth seeing; thousands of join keys are not
+    return parameters if len(parameters) <= 8 else f"[{len(parameters)} parameters]"
+
+
+def to_frame(
+    table: pa.Table, names: Sequence[str], time_column: str | None, backend: str
+) -> pd.DataFrame | None:
+    """``table`` as the frame the DBAPI rows would give, or None when a type could differ."""
+    if table.num_rows == 0:
+        return None  # the DBAPI path's empty frame has its own dtypes (object): let it make it
+    columns: list[pa.ChunkedArray] = []
+    for name, field, column in zip(names, table.schema, table.columns, strict=True):
+        converted = _column(column, field, backend, is_time=name == time_column)
+        if converted is None:
+            logger.debug("ADBC read declined: column %r is %s", name, field.type)
+            return None
+        columns.append(converted)
+    arrow = pa.table(columns, names=list(names))
+    del table, columns
+    frame: pd.DataFrame = arrow.to_pandas(
+        split_blocks=True, self_destruct=True, coerce_temporal_nanoseconds=True
+    )
+    return frame
+
+
+def _column(
+    column: pa.ChunkedArray, field: pa.Field, backend: str, *, is_time: bool
+) -> pa.ChunkedArray | None:
+    """One column in the Arrow type whose pandas form equals the DBAPI path's, or None."""
+    kind = field.type
+    if backend == "postgresql":
+        typname = (field.metadata or {}).get(_PG_TYPE, b"").decode()
+        if typname not in _PG_TYPES and not (is_time and typname in _PG_TIME_TYPES):
+            return None
+    elif not (
+        pa.types.is_int64(kind)
+        or pa.types.is_float64(kind)
+        or pa.types.is_string(kind)
+        or pa.types.is_null(kind)
+    ):
+        return None
+    if column.null_count == len(column):
+        return pa.chunked_array([pa.nulls(len(column))])  # DBAPI: an object column of None
+    if is_time:
+        return _time_column(column)
+    if pa.types.is_integer(kind):
+        return column.cast(pa.int64())  # int2/int4 come back as Python ints: int64
+    return column
+
+
+def _time_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Stored times as timestamp[ns, UTC] where Arrow parses them exactly as pandas would;
+    otherwise unchanged, for ``to_utc_timestamps`` (epoch seconds, mixed ISO forms)."""
+    kind = column.type
+    if pa.types.is_timestamp(kind):
+        # Arrow stores UTC instants; a naive column's values are UTC too (the naive-is-UTC rule)
+        return column.cast(pa.timestamp(kind.unit, tz="UTC")).cast(_UTC_NS)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        try:  # ISO text with an offset ('Z', '+09:00') on every value
+            return column.cast(_UTC_NS)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        try:  # ISO text without offsets: UTC
+            naive = column.cast(pa.timestamp("ns"))
+            return pc.assume_timezone(naive, "UTC")
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return column
+    return column
