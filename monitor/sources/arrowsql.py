@@ -21,6 +21,8 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from types import ModuleType
 from typing import Any
 
@@ -33,6 +35,7 @@ from sqlalchemy.dialects.sqlite import pysqlite
 from sqlalchemy.engine import URL, Dialect
 
 from monitor.secrets import MASK, mask_database_url
+from monitor.sources.timestamps import to_utc_timestamps
 
 logger = logging.getLogger(__name__)
 
@@ -95,10 +98,38 @@ class ArrowReader:
         return cls(url, driver, password)
 
     def read(
-        self, statement: sa.Select[Any], names: Sequence[str], time_column: str | None
+        self,
+        statements: Sequence[sa.Select[Any]],
+        names: Sequence[str],
+        time_column: str | None = None,
+        cuts: Sequence[tuple[datetime, datetime]] | None = None,
     ) -> pd.DataFrame | None:
-        """The frame the DBAPI path would give for ``statement`` (columns ``names``), with
-        ``time_column`` already parsed when Arrow can do it; None when declined."""
+        """The frame the DBAPI path would give for the rows of ``statements`` one after another
+        (columns ``names``; ``time_column`` parsed where Arrow can), or None when declined.
+
+        Several statements (slices of one window, in time order) are read concurrently, on
+        connections of their own. ``cuts`` are the slices' [start, end) when their filters
+        may overlap (a superset of the slice, as for ISO text): each slice's rows are then cut
+        to it, which needs its times parsed in Arrow (else declined).
+        """
+        try:
+            if len(statements) == 1:
+                tables = [self._read_one(statements[0], names)]
+            else:
+                with ThreadPoolExecutor(len(statements), thread_name_prefix="adbc-read") as pool:
+                    tables = list(pool.map(lambda statement: self._read_one(statement, names), statements))
+            parts = [_typed(table, time_column, self.backend) for table in tables if table is not None]
+            if len(parts) < len(statements) or any(part is None for part in parts):
+                return None
+            if cuts is not None:
+                parts = [_cut(part, time_column, *cut) for part, cut in zip(parts, cuts, strict=True)]
+            return to_frame(pa.concat_tables(parts, promote_options="permissive"))
+        except Exception as exc:  # any driver error: the SQLAlchemy path reads it, or reports it
+            logger.debug("ADBC read declined, reading through SQLAlchemy: %s", self._scrub(str(exc)))
+            return None
+
+    def _read_one(self, statement: sa.Select[Any], names: Sequence[str]) -> pa.Table | None:
+        """The rows of one statement (columns ``names``); None when a text column is mixed."""
         masks = 0
         if self.backend == "sqlite":
             statement, masks = with_text_masks(statement)
@@ -106,15 +137,11 @@ class ArrowReader:
         values = compiled.construct_params()
         parameters = [values[name] for name in compiled.positiontup or ()]
         logger.debug("reading through ADBC: %s %s", compiled.string, _shown(parameters))
-        try:
-            table = self._fetch(compiled.string, parameters)
-            if masks and not only_text_in_strings(table, masks):
-                logger.debug("ADBC read declined: a text column also holds numbers or blobs")
-                return None
-            return to_frame(table.select(range(len(names))), names, time_column, self.backend)
-        except Exception as exc:  # any driver error: the SQLAlchemy path reads it, or reports it
-            logger.debug("ADBC read declined, reading through SQLAlchemy: %s", self._scrub(str(exc)))
+        table = self._fetch(compiled.string, parameters)
+        if masks and not only_text_in_strings(table, masks):
+            logger.debug("ADBC read declined: a text column also holds numbers or blobs")
             return None
+        return table.select(range(len(names))).rename_columns(list(names))
 
     def _fetch(self, sql: str, parameters: list[Any]) -> pa.Table:
         with self._driver.connect(self._target) as connection, connection.cursor() as cursor:
@@ -182,50 +209,64 @@ def _shown(parameters: list[Any]) -> list[Any] | str:
     return parameters if len(parameters) <= 8 else f"[{len(parameters)} parameters]"
 
 
-def to_frame(
-    table: pa.Table, names: Sequence[str], time_column: str | None, backend: str
-) -> pd.DataFrame | None:
-    """``table`` as the frame the DBAPI rows would give, or None when a type could differ."""
+def _typed(table: pa.Table, time_column: str | None, backend: str) -> pa.Table | None:
+    """``table`` with its time column parsed where Arrow can; None when a column's type
+    could convert differently from the DBAPI path's values."""
+    columns = []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        is_time = field.name == time_column
+        if not _same_as_dbapi(field, backend, is_time=is_time):
+            logger.debug("ADBC read declined: column %r is %s", field.name, field.type)
+            return None
+        columns.append(_time_column(column) if is_time and column.null_count < len(column) else column)
+    return pa.table(columns, names=table.column_names)
+
+
+def _same_as_dbapi(field: pa.Field, backend: str, *, is_time: bool) -> bool:
+    kind = field.type
+    if backend == "postgresql":
+        typname = (field.metadata or {}).get(_PG_TYPE, b"").decode()
+        return typname in _PG_TYPES or (is_time and typname in _PG_TIME_TYPES)
+    return any(
+        test(kind) for test in (pa.types.is_int64, pa.types.is_float64, pa.types.is_string, pa.types.is_null)
+    )
+
+
+def _cut(table: pa.Table, time_column: str | None, start: datetime, end: datetime) -> pa.Table:
+    """The rows of ``table`` with start <= time < end (times parsed first where Arrow did not)."""
+    if table.num_rows == 0:
+        return table
+    times = table.column(time_column)
+    if not pa.types.is_timestamp(times.type):  # epoch seconds, mixed ISO forms: pandas parses them
+        parsed = to_utc_timestamps(times.to_pandas(), str(time_column), "an ADBC read")
+        times = pa.chunked_array([pa.array(parsed, type=_UTC_NS)])
+        table = table.set_column(table.schema.get_field_index(str(time_column)), str(time_column), times)
+    low, high = pa.scalar(start, _UTC_NS), pa.scalar(end, _UTC_NS)
+    earliest, latest = pc.min(times), pc.max(times)
+    if earliest.is_valid and pc.greater_equal(earliest, low).as_py() and pc.less(latest, high).as_py():
+        if times.null_count == 0:
+            return table  # the usual case: nothing to cut, no copy
+    inside = pc.and_(pc.greater_equal(times, low), pc.less(times, high))
+    return table.filter(inside)
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame | None:
+    """``table`` as the frame the DBAPI rows would give (dtypes inferred per column the same way)."""
     if table.num_rows == 0:
         return None  # the DBAPI path's empty frame has its own dtypes (object): let it make it
-    columns: list[pa.ChunkedArray] = []
-    for name, field, column in zip(names, table.schema, table.columns, strict=True):
-        converted = _column(column, field, backend, is_time=name == time_column)
-        if converted is None:
-            logger.debug("ADBC read declined: column %r is %s", name, field.type)
-            return None
-        columns.append(converted)
-    arrow = pa.table(columns, names=list(names))
+    columns = []
+    for column in table.columns:
+        if column.null_count == len(column):
+            column = pa.chunked_array([pa.nulls(len(column))])  # DBAPI: an object column of None
+        elif pa.types.is_integer(column.type):
+            column = column.cast(pa.int64())  # int2/int4 come back as Python ints: int64
+        columns.append(column)
+    arrow = pa.table(columns, names=table.column_names)
     del table, columns
     frame: pd.DataFrame = arrow.to_pandas(
         split_blocks=True, self_destruct=True, coerce_temporal_nanoseconds=True
     )
     return frame
-
-
-def _column(
-    column: pa.ChunkedArray, field: pa.Field, backend: str, *, is_time: bool
-) -> pa.ChunkedArray | None:
-    """One column in the Arrow type whose pandas form equals the DBAPI path's, or None."""
-    kind = field.type
-    if backend == "postgresql":
-        typname = (field.metadata or {}).get(_PG_TYPE, b"").decode()
-        if typname not in _PG_TYPES and not (is_time and typname in _PG_TIME_TYPES):
-            return None
-    elif not (
-        pa.types.is_int64(kind)
-        or pa.types.is_float64(kind)
-        or pa.types.is_string(kind)
-        or pa.types.is_null(kind)
-    ):
-        return None
-    if column.null_count == len(column):
-        return pa.chunked_array([pa.nulls(len(column))])  # DBAPI: an object column of None
-    if is_time:
-        return _time_column(column)
-    if pa.types.is_integer(kind):
-        return column.cast(pa.int64())  # int2/int4 come back as Python ints: int64
-    return column
 
 
 def _time_column(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from monitor.config.models import SourceConfig
 from monitor.sources import dispose_engines, open_source
 from monitor.sources import records as records_module
+from monitor.sources import sqlalchemy as sqlalchemy_source
 from monitor.sources.records import frame_from_chunks, records_frame
 from monitor.sources.timestamps import to_utc_timestamps
 from tests.pg import temporary_database
@@ -240,3 +241,20 @@ def test_chunks_of_different_dtypes_give_the_whole_conversion() -> None:
     assert records_frame([], names, ("when",)).dtypes.tolist() == [object] * 4
     only_time = records_frame([(1,), (2,)], ["when"], ("when",))
     assert only_time["when"].tolist() == [1, 2] and only_time["when"].dtype == object
+
+
+@pytest.mark.parametrize("storage", ["iso-local-offset", "iso-mixed-writers", "epoch-float"])
+def test_one_slice_and_several_give_the_same_window(
+    tmp_path: Path, storage: str, sql_reader: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # text filters are supersets of their range: rows near a slice edge match two slices
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    _write(url, _log(SQLITE_TIMES[storage](_times(True))))
+    windows = []
+    for slices in (1, 2, 7):
+        monkeypatch.setattr(sqlalchemy_source, "READ_SLICES", slices)
+        with open_source(SourceConfig(url=url, table=TABLE, timestamp="ts")) as source:
+            windows.append(source.read_window(COLUMNS, START, END))
+    pd.testing.assert_frame_equal(windows[0], windows[1], check_exact=True)
+    pd.testing.assert_frame_equal(windows[0], windows[2], check_exact=True)
+    pd.testing.assert_frame_equal(windows[0], _straightforward(url, ["ts", *COLUMNS]), check_exact=True)
