@@ -43,7 +43,7 @@ DRIVERS = {"sqlite": "adbc_driver_sqlite.dbapi", "postgresql": "adbc_driver_post
 
 # Rows from which the SQLite driver infers a column's type (its default, 1024, makes a column
 # NULL in its first rows, e.g. late labels, a type mismatch later and so a declined read).
-_SQLITE_BATCH_ROWS = "65536"
+_SQLITE_BATCH_ROWS = 65536
 
 # PostgreSQL types whose Arrow column converts to the very values psycopg gives (the same set
 # as monitor.sources.pgbinary); timestamps only for the time column, converted here to UTC.
@@ -52,7 +52,6 @@ _PG_TIME_TYPES = frozenset({"timestamp", "timestamptz"})
 _PG_TYPE = b"POSTGRESQL:type"
 
 _UTC_NS = pa.timestamp("ns", tz="UTC")
-_MASK_BITS = 62  # columns per SQLite text-mask column (an int64)
 
 
 def load_driver(backend: str) -> ModuleType | None:
@@ -130,23 +129,30 @@ class ArrowReader:
 
     def _read_one(self, statement: sa.Select[Any], names: Sequence[str]) -> pa.Table | None:
         """The rows of one statement (columns ``names``); None when a text column is mixed."""
-        masks = 0
-        if self.backend == "sqlite":
-            statement, masks = with_text_masks(statement)
-        compiled = statement.compile(dialect=self._dialect, compile_kwargs={"render_postcompile": True})
-        values = compiled.construct_params()
-        parameters = [values[name] for name in compiled.positiontup or ()]
-        logger.debug("reading through ADBC: %s %s", compiled.string, _shown(parameters))
-        table = self._fetch(compiled.string, parameters)
-        if masks and not only_text_in_strings(table, masks):
+        if self.backend != "sqlite":
+            return self._run(statement).rename_columns(list(names))
+        # the columns the driver will read as strings, from the rows it infers types from
+        first_rows = self._run(statement.limit(_SQLITE_BATCH_ROWS))
+        strings = [index for index, field in enumerate(first_rows.schema) if pa.types.is_string(field.type)]
+        if not strings:
+            return self._run(statement).rename_columns(list(names))
+        table = self._run(with_text_check(statement, strings))
+        if not only_text_in_strings(table, strings):
             logger.debug("ADBC read declined: a text column also holds numbers or blobs")
             return None
         return table.select(range(len(names))).rename_columns(list(names))
 
+    def _run(self, statement: sa.Select[Any]) -> pa.Table:
+        compiled = statement.compile(dialect=self._dialect, compile_kwargs={"render_postcompile": True})
+        values = compiled.construct_params()
+        parameters = [values[name] for name in compiled.positiontup or ()]
+        logger.debug("reading through ADBC: %s %s", compiled.string, _shown(parameters))
+        return self._fetch(compiled.string, parameters)
+
     def _fetch(self, sql: str, parameters: list[Any]) -> pa.Table:
         with self._driver.connect(self._target) as connection, connection.cursor() as cursor:
             if self.backend == "sqlite":
-                cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": _SQLITE_BATCH_ROWS})
+                cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_SQLITE_BATCH_ROWS)})
             cursor.execute(sql, parameters or None)
             table: pa.Table = cursor.fetch_arrow_table()
             return table
@@ -157,44 +163,29 @@ class ArrowReader:
         return mask_database_url(text)
 
 
-def with_text_masks(statement: sa.Select[Any]) -> tuple[sa.Select[Any], int]:
-    """``statement`` plus SQLite columns whose bit ``i`` is set when the row's value of column
-    ``i`` is text or NULL, and how many were added.
+def with_text_check(statement: sa.Select[Any], positions: Sequence[int]) -> sa.Select[Any]:
+    """``statement`` plus a last column, 1 where the values of the columns at ``positions``
+    are all text or NULL, else 0.
 
-    SQLite stores a storage class per value and the driver infers one type per column: a
-    column mixing text and numbers comes back as strings ('1'), where the DBAPI path keeps
-    each value's own type. ``only_text_in_strings`` checks the bits of the string columns.
+    SQLite stores a storage class per value and the ADBC driver infers one type per column
+    from the first rows: a string column then turns later numbers and blobs into strings
+    ('7'), where the DBAPI path keeps each value's own type. Checking only the columns that
+    come back as strings keeps the cost small (typeof() on every column doubled the read).
     """
     columns = list(statement.selected_columns)
     text_or_null: list[sa.ColumnElement[Any]] = [sa.literal_column("'null'"), sa.literal_column("'text'")]
-    masks = []
-    for first in range(0, len(columns), _MASK_BITS):
-        chunk = columns[first : first + _MASK_BITS]
-        terms = [
-            sa.case(
-                (sa.func.typeof(column).in_(text_or_null), sa.literal_column(str(1 << bit))),
-                else_=sa.literal_column("0"),
-            )
-            for bit, column in enumerate(chunk)
-        ]
-        total: sa.ColumnElement[Any] = terms[0]
-        for term in terms[1:]:
-            total = total + term
-        masks.append(total.label(f"monitor_text_mask_{first // _MASK_BITS}"))
-    return statement.add_columns(*masks), len(masks)
+    every = sa.and_(*(sa.func.typeof(columns[position]).in_(text_or_null) for position in positions))
+    check = sa.case((every, sa.literal_column("1")), else_=sa.literal_column("0"))
+    return statement.add_columns(check.label("monitor_only_text"))
 
 
-def only_text_in_strings(table: pa.Table, masks: int) -> bool:
-    """True when every string column's values were all text or NULL (see ``with_text_masks``)."""
-    width = table.num_columns - masks
-    for position in range(width):
-        if not pa.types.is_string(table.schema.field(position).type):
-            continue
-        mask = table.column(width + position // _MASK_BITS)
-        bit = pa.scalar(1 << (position % _MASK_BITS), pa.int64())
-        if not pc.all(pc.not_equal(pc.bit_wise_and(mask, bit), 0)).as_py():
-            return False
-    return True
+def only_text_in_strings(table: pa.Table, positions: Sequence[int]) -> bool:
+    """True when the string columns are the checked ones and every row passed the check."""
+    width = table.num_columns - 1
+    strings = {index for index in range(width) if pa.types.is_string(table.schema.field(index).type)}
+    if not strings <= set(positions):
+        return False
+    return table.num_rows == 0 or bool(pc.min(table.column(width)).as_py() == 1)
 
 
 def _driver_target(url: URL) -> str:

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.config.models import SourceConfig
-from monitor.sources import dispose_engines, open_source
+from monitor.sources import arrowsql, dispose_engines, open_source
 from monitor.sources import records as records_module
 from monitor.sources import sqlalchemy as sqlalchemy_source
 from monitor.sources.records import frame_from_chunks, records_frame
@@ -193,14 +193,27 @@ SQLITE_MIXED: dict[str, tuple[list[Any], bool]] = {
     "text-and-int": (["a", 1, None, "b"], True),
     "int-then-text": ([i if i != 150 else "late text" for i in range(ROWS)], True),
     "text-and-blob": (["a", b"\x00b", None, "c"], True),
+    "text-then-int": ([*(["a"] * 100), 7, *(["b"] * (ROWS - 101))], True),
+    "text-then-blob": ([*(["a"] * 100), b"\x00b", *(["b"] * (ROWS - 101))], True),
+    "float-then-text": ([*([1.5] * 100), "x", *([2.5] * (ROWS - 101))], True),
     "null-only": ([None], False),
 }
 
 
+@pytest.mark.parametrize("inferred_from", [None, 16], ids=["default", "16-rows"])
 @pytest.mark.parametrize("mixed", list(SQLITE_MIXED))
 def test_sqlite_values_of_several_storage_classes_read_as_before(
-    tmp_path: Path, mixed: str, statements: Statements, sql_reader: str
+    tmp_path: Path,
+    mixed: str,
+    inferred_from: int | None,
+    statements: Statements,
+    sql_reader: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # with 16, the driver infers each column's type from 16 rows: the odd values come later
+    # (a string column then silently turns a number into '7'; a number column raises)
+    if inferred_from is not None:
+        monkeypatch.setattr(arrowsql, "_SQLITE_BATCH_ROWS", inferred_from)
     values, declines = SQLITE_MIXED[mixed]
     path = tmp_path / "log.db"
     frame = _log(_iso(_times(False), "%Y-%m-%d %H:%M:%S.%f"))
