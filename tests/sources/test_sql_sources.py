@@ -3,6 +3,7 @@ is filtered in SQL, every way of storing a timestamp, and late labels joined fro
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -321,3 +322,23 @@ def test_connect_check_names_every_problem_by_key(sqlite_url: str) -> None:
     assert len(problems) == 3
     healthy = _monitor(_source(sqlite_url), features={"numerical": [AMOUNT]}, prediction={"score": "score"})
     assert check_monitor_source(healthy) == []
+
+
+@pytest.mark.postgres
+def test_password_never_logged_on_either_read_path(
+    pg_url: str, caplog: pytest.LogCaptureFixture, sql_reader: str
+) -> None:
+    # the local server trusts the connection, so the read succeeds and every debug line is seen
+    _write(pg_url, _log(_hours()), dtype={"ts": sa.DateTime(timezone=True)})
+    secret_url = pg_url.replace("postgres@", "postgres:hunter2secret@")
+    caplog.set_level(logging.DEBUG, logger="monitor")
+    with open_source(_source(secret_url)) as source:
+        assert source.read_window(["id"], START, END)["id"].tolist() == _expected_ids()
+    with (
+        pytest.raises(SourceError) as info,
+        open_source(_source(secret_url, table=None, query="SELECT nope")) as s,
+    ):
+        s.read_window(None, START, END)
+    assert "hunter2secret" not in str(info.value)
+    assert ("reading through ADBC" in caplog.text) == (sql_reader == "adbc")
+    assert "hunter2secret" not in caplog.text
