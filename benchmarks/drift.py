@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -37,13 +38,21 @@ from drift_data import (  # noqa: E402
     CURRENT_END,
     SCORE,
     make_windows,
+    postgres_database,
     write_config,
     write_parquet,
+    write_postgres,
     write_sqlite,
 )
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_ROWS = [10_000, 100_000, 1_000_000]
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+# `monitor check` as when no ADBC driver is installed: SQL windows read through SQLAlchemy
+WITHOUT_ADBC = (
+    "import sys; from monitor.sources import arrowsql; arrowsql.load_driver = lambda backend: None; "
+    "from monitor.cli.main import main; sys.exit(main(sys.argv[1:]))"
+)
 
 
 def run_child(command: list[str], *, show_stderr: bool = False) -> dict[str, Any]:
@@ -102,9 +111,11 @@ def worker(mode: str, folder: Path) -> dict[str, Any]:
     return {**measured, "rss_mb": max(run["rss_mb"], measured.pop("peak_mb", 0.0))}
 
 
-def monitor_check(config: Path, *, show_progress: bool = False) -> dict[str, Any]:
+def monitor_check(config: Path, *, show_progress: bool = False, without_adbc: bool = False) -> dict[str, Any]:
     script = Path(sys.executable).with_name("monitor")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "monitor.cli"]
+    if without_adbc:
+        command = [sys.executable, "-c", WITHOUT_ADBC]
     command += ["check", "-c", str(config), "--json", "--dry-run", "--at", CURRENT_END.isoformat()]
     run = run_child(command, show_stderr=show_progress and sys.stderr.isatty())
     if run["code"] not in (0, 1):
@@ -141,6 +152,10 @@ def measure(rows: int, numerical: int, args: argparse.Namespace, folder: Path) -
     with_sqlite = rows <= args.sqlite_max_rows and numerical <= 100
     if with_sqlite:
         write_sqlite(reference, current, folder / "log.db")
+    postgres_url = None
+    if with_sqlite and args.postgres:
+        postgres_url = args.stack.enter_context(postgres_database(args.postgres, f"drift_{rows}"))
+        write_postgres(reference, current, postgres_url)
     del reference, current
     result: dict[str, Any] = {"rows": rows, "columns": numerical + 3}
     result["ours"] = worker("ours", folder)
@@ -149,10 +164,17 @@ def measure(rows: int, numerical: int, args: argparse.Namespace, folder: Path) -
     )
     result["check_parquet"] = monitor_check(parquet_config, show_progress=numerical >= 100)
     if with_sqlite:
-        sqlite_dir = folder / "sqlite"
-        sqlite_dir.mkdir(exist_ok=True)
-        source = f"{{url: 'sqlite:///{folder / 'log.db'}', table: predictions, timestamp: timestamp}}"
-        result["check_sqlite"] = monitor_check(write_config(sqlite_dir, source, numerical))
+        sql_urls = {"sqlite": f"sqlite:///{folder / 'log.db'}", "postgres": postgres_url}
+        for database, url in sql_urls.items():
+            if url is None:
+                continue
+            sql_dir = folder / database
+            sql_dir.mkdir(exist_ok=True)
+            source = f"{{url: '{url}', table: predictions, timestamp: timestamp}}"
+            config = write_config(sql_dir, source, numerical)
+            result[f"check_{database}"] = monitor_check(config)
+            if args.sql_fallback:
+                result[f"check_{database}_sqlalchemy"] = monitor_check(config, without_adbc=True)
     wants_evidently = args.wide_evidently if numerical > 20 else rows <= args.evidently_max_rows
     if wants_evidently and not args.no_evidently:
         print(f"   Evidently's DataDriftPreset on {rows:,} rows (slow)", file=sys.stderr)
@@ -219,6 +241,30 @@ def print_table(results: list[dict[str, Any]]) -> None:
         )
 
 
+SQL_CHECKS = [
+    ("check_sqlite", "SQLite, ADBC"),
+    ("check_sqlite_sqlalchemy", "SQLite, SQLAlchemy"),
+    ("check_postgres", "PostgreSQL, ADBC"),
+    ("check_postgres_sqlalchemy", "PostgreSQL, SQLAlchemy"),
+]
+
+
+def print_sql_table(results: list[dict[str, Any]]) -> None:
+    """``monitor check`` from each SQL source against the same check from Parquet."""
+    print(f"\n{'rows':>11} {'source':<24} {'check s':>8} {'cpu s':>6} {'MB':>6} {'x Parquet':>9}")
+    for result in results:
+        if "check_parquet" not in result:
+            continue
+        parquet = result["check_parquet"]
+        rows = [("check_parquet", "Parquet")] + [check for check in SQL_CHECKS if check[0] in result]
+        for key, label in rows:
+            run = result[key]
+            print(
+                f"{result['rows']:>11,} {label:<24} {run['seconds']:8.2f} {run['cpu_seconds']:6.2f} "
+                f"{run['rss_mb']:6.0f} {run['seconds'] / parquet['seconds']:9.2f}"
+            )
+
+
 def print_scaling(curves: dict[str, Any]) -> None:
     print(
         "\nour statistics against rows (23 columns); per n log n relative to the largest n (flat = n log n)"
@@ -242,14 +288,21 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument("--no-evidently", action="store_true")
     parser.add_argument("--evidently-max-rows", type=int, default=1_000_000, help="larger N: ours only")
-    parser.add_argument("--sqlite-max-rows", type=int, default=1_000_000)
+    parser.add_argument("--sqlite-max-rows", type=int, default=1_000_000, help="larger N: no SQL sources")
+    parser.add_argument("--postgres", default=POSTGRES, help="PostgreSQL server URL ('' skips PostgreSQL)")
+    parser.add_argument(
+        "--sql-fallback",
+        action="store_true",
+        help="also check SQL sources without ADBC (the SQLAlchemy path)",
+    )
     parser.add_argument("--wide", action="store_true", help="also 100k + 100k rows x 1,000 numerical columns")
     parser.add_argument("--wide-evidently", action="store_true", help="run Evidently on the wide case too")
     parser.add_argument("--scaling", action="store_true", help="print the rows and columns curves")
     parser.add_argument("--no-tables", action="store_true", help="skip the --rows runs")
     args = parser.parse_args()
     results: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="drift-bench-") as temporary:
+    with tempfile.TemporaryDirectory(prefix="drift-bench-") as temporary, ExitStack() as stack:
+        args.stack = stack  # PostgreSQL databases, dropped at the end
         root = Path(temporary)
         cases = [] if args.no_tables else [(rows, 20) for rows in args.rows]
         cases += [(100_000, 1000)] if args.wide else []
@@ -261,6 +314,7 @@ def main() -> None:
         curves = scaling(args, root) if args.scaling else None
     print()
     print_table(results)
+    print_sql_table(results)
     if curves:
         print_scaling(curves)
     if args.json:

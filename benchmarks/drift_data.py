@@ -8,7 +8,10 @@ some columns drift and some do not.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -85,6 +88,53 @@ def write_sqlite(reference: pd.DataFrame, current: pd.DataFrame, path: Path) -> 
     with sqlite3.connect(path) as connection:
         frame.to_sql("predictions", connection, index=False, chunksize=50_000)
         connection.execute("CREATE INDEX predictions_ts ON predictions (timestamp)")
+
+
+def libpq_url(url: str) -> str:
+    """libpq's form of a ``postgresql+psycopg://`` SQLAlchemy URL."""
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@contextmanager
+def postgres_database(server: str, purpose: str) -> Iterator[str]:
+    """The SQLAlchemy URL of a database of this run's own on ``server``, dropped at the end."""
+    import psycopg
+
+    name = f"monitor_{purpose}_{os.getpid()}"
+    with psycopg.connect(libpq_url(f"{server}/postgres"), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with psycopg.connect(libpq_url(f"{server}/postgres"), autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def write_postgres(reference: pd.DataFrame, current: pd.DataFrame, url: str) -> None:
+    """The log in PostgreSQL (time as timestamptz, floats as float8), loaded with COPY, indexed."""
+    import psycopg
+
+    frame = pd.concat([reference, current], ignore_index=True)
+    columns = ", ".join(
+        f"{name} timestamptz"
+        if name == "timestamp"
+        else f"{name} text"
+        if frame[name].dtype == object
+        else f"{name} float8"
+        for name in frame.columns
+    )
+    with psycopg.connect(libpq_url(url), autocommit=True) as connection:
+        connection.execute("DROP TABLE IF EXISTS predictions")
+        connection.execute(f"CREATE TABLE predictions ({columns})")
+        with connection.cursor().copy("COPY predictions FROM STDIN") as copy:
+            for start in range(0, len(frame), 100_000):
+                copy.write(
+                    frame.iloc[start : start + 100_000].to_csv(
+                        sep="\t", header=False, index=False, na_rep="\\N"
+                    )
+                )
+        connection.execute("CREATE INDEX predictions_ts ON predictions (timestamp)")
+        connection.execute("ANALYZE predictions")
 
 
 def write_config(folder: Path, source: str, numerical: int = 20, monitors: int = 1) -> Path:

@@ -145,6 +145,13 @@ def text_ranges(start: datetime, end: datetime, storage: TimeStorage) -> list[Te
     return ranges
 
 
+def time_slices(start: datetime, end: datetime, count: int) -> list[tuple[datetime, datetime]]:
+    """[start, end) cut into ``count`` consecutive ranges of equal length (whole microseconds)."""
+    step = (end - start) / count
+    bounds = [start + step * index for index in range(count)] + [end]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
 def to_utc_timestamps(values: pd.Series, column: str, where: str, unit: EpochUnit | None = None) -> pd.Series:
     """Stored times (datetimes, ISO text or epoch numbers) as datetime64[ns, UTC]; naive is UTC.
 

@@ -5,6 +5,7 @@ exactly the frame of the straightforward path: every row fetched at once, conver
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -17,11 +18,13 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.config.models import SourceConfig
-from monitor.sources import dispose_engines, open_source
+from monitor.sources import arrowsql, dispose_engines, open_source
 from monitor.sources import records as records_module
+from monitor.sources import sqlalchemy as sqlalchemy_source
 from monitor.sources.records import frame_from_chunks, records_frame
 from monitor.sources.timestamps import to_utc_timestamps
 from tests.pg import temporary_database
+from tests.sources.conftest import Statements
 
 UTC = timezone.utc
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -32,7 +35,7 @@ COLUMNS = ["id", "amount", "segment", "label", "flag"]
 
 
 @pytest.fixture(autouse=True)
-def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _small_chunks(monkeypatch: pytest.MonkeyPatch, sql_reader: str) -> Iterator[None]:
     monkeypatch.setattr(records_module, "CHUNK_ROWS", 50)  # several chunks per window
     yield
     dispose_engines()
@@ -84,12 +87,20 @@ def _straightforward(url: str, names: list[str]) -> pd.DataFrame:
     return inside.sort_values("ts", kind="mergesort").reset_index(drop=True)
 
 
-def _assert_same_window(url: str) -> None:
+def _assert_same_window(url: str, statements: Statements, reader: str, *, declines: bool = False) -> None:
+    """The source's window equals the straightforward one, and was read through ``reader``
+    (through ADBC unless it ``declines`` that column type; then through SQLAlchemy)."""
     with open_source(SourceConfig(url=url, table=TABLE, timestamp="ts")) as source:
         fast = source.read_window(COLUMNS, START, END)
     expected = _straightforward(url, ["ts", *COLUMNS])
     assert len(expected) > 100
     pd.testing.assert_frame_equal(fast, expected, check_exact=True)
+    if reader == "sqlalchemy":
+        assert not statements.arrow
+    elif declines:
+        assert statements.arrow and statements.declined
+    else:
+        assert statements.arrow and not statements.declined, statements.declined
 
 
 def _iso(times: list[datetime], fmt: str) -> list[str]:
@@ -112,10 +123,12 @@ SQLITE_TIMES: dict[str, Any] = {
 
 @pytest.mark.parametrize("shuffle", [False, True], ids=["in-order", "shuffled"])
 @pytest.mark.parametrize("storage", list(SQLITE_TIMES))
-def test_sqlite_fast_path_equals_straightforward_path(tmp_path: Path, storage: str, shuffle: bool) -> None:
+def test_sqlite_fast_path_equals_straightforward_path(
+    tmp_path: Path, storage: str, shuffle: bool, statements: Statements, sql_reader: str
+) -> None:
     url = f"sqlite:///{tmp_path / 'log.db'}"
     _write(url, _log(SQLITE_TIMES[storage](_times(shuffle))))
-    _assert_same_window(url)
+    _assert_same_window(url, statements, sql_reader)
 
 
 @pytest.fixture(scope="module")
@@ -139,28 +152,92 @@ PG_TIMES: dict[str, tuple[Any, Any]] = {
 @pytest.mark.postgres
 @pytest.mark.parametrize("shuffle", [False, True], ids=["in-order", "shuffled"])
 @pytest.mark.parametrize("storage", list(PG_TIMES))
-def test_postgres_fast_path_equals_straightforward_path(pg_url: str, storage: str, shuffle: bool) -> None:
+def test_postgres_fast_path_equals_straightforward_path(
+    pg_url: str, storage: str, shuffle: bool, statements: Statements, sql_reader: str
+) -> None:
     make_times, sql_type = PG_TIMES[storage]
     _write(pg_url, _log(make_times(_times(shuffle))), dtype={"ts": sql_type})
-    _assert_same_window(pg_url)
+    # numeric (Decimal objects on the DBAPI path) is one of the types Arrow reads decline
+    _assert_same_window(pg_url, statements, sql_reader, declines=storage == "epoch-numeric")
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize(
-    ("sql_type", "values"),
+    ("sql_type", "values", "declines"),
     [
-        (sa.REAL(), [1.1, None, 2.2]),  # binary gives 1.100000023841858: read as text instead
-        (sa.Numeric(10, 2), [Decimal("1.50"), None, Decimal("-3.25")]),
-        (sa.Date(), [date(2026, 3, 1), None, date(2026, 3, 2)]),
-        (sa.Boolean(), [True, None, False]),
-        (sa.Integer(), [1, None, 3]),
+        # binary and Arrow give 1.100000023841858, the DBAPI path 1.1 from the text: declined
+        (sa.REAL(), [1.1, None, 2.2], True),
+        (sa.Numeric(10, 2), [Decimal("1.50"), None, Decimal("-3.25")], True),
+        (sa.Date(), [date(2026, 3, 1), None, date(2026, 3, 2)], False),
+        (sa.Boolean(), [True, None, False], False),
+        (sa.Boolean(), [True, False, False], False),
+        (sa.Integer(), [1, None, 3], False),
+        (sa.SmallInteger(), [1, 2, 3], False),
+        (sa.String(20), ["a", None, "b"], False),
+        (sa.Text(), [None, None, None], False),
+        (sa.Float(), [None, None, None], False),
     ],
 )
-def test_postgres_column_types_read_as_before(pg_url: str, sql_type: Any, values: list[Any]) -> None:
+def test_postgres_column_types_read_as_before(
+    pg_url: str, sql_type: Any, values: list[Any], declines: bool, statements: Statements, sql_reader: str
+) -> None:
     frame = _log(_times(False))
     frame["amount"] = (values * ROWS)[:ROWS]
     _write(pg_url, frame, dtype={"ts": sa.DateTime(timezone=True), "amount": sql_type})
-    _assert_same_window(pg_url)
+    _assert_same_window(pg_url, statements, sql_reader, declines=declines)
+
+
+SQLITE_MIXED: dict[str, tuple[list[Any], bool]] = {
+    # SQLite keeps a storage class per value; the DBAPI path gives each value its own type
+    "int-and-float": ([1, 2.5, None, 4], False),
+    "text-and-int": (["a", 1, None, "b"], True),
+    "int-then-text": ([i if i != 150 else "late text" for i in range(ROWS)], True),
+    "text-and-blob": (["a", b"\x00b", None, "c"], True),
+    "text-then-int": ([*(["a"] * 100), 7, *(["b"] * (ROWS - 101))], True),
+    "text-then-blob": ([*(["a"] * 100), b"\x00b", *(["b"] * (ROWS - 101))], True),
+    "float-then-text": ([*([1.5] * 100), "x", *([2.5] * (ROWS - 101))], True),
+    "null-only": ([None], False),
+}
+
+
+@pytest.mark.parametrize("inferred_from", [None, 16], ids=["default", "16-rows"])
+@pytest.mark.parametrize("mixed", list(SQLITE_MIXED))
+def test_sqlite_values_of_several_storage_classes_read_as_before(
+    tmp_path: Path,
+    mixed: str,
+    inferred_from: int | None,
+    statements: Statements,
+    sql_reader: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # with 16, the driver infers each column's type from 16 rows: the odd values come later
+    # (a string column then silently turns a number into '7'; a number column raises)
+    if inferred_from is not None:
+        monkeypatch.setattr(arrowsql, "_SQLITE_BATCH_ROWS", inferred_from)
+    values, declines = SQLITE_MIXED[mixed]
+    path = tmp_path / "log.db"
+    frame = _log(_iso(_times(False), "%Y-%m-%d %H:%M:%S.%f"))
+    with sqlite3.connect(path) as connection:  # untyped columns: no affinity converts the values
+        connection.execute(f"CREATE TABLE {TABLE} (id, ts, amount, segment, label, flag)")
+        rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False)
+        values = (values * ROWS)[:ROWS]
+        connection.executemany(
+            f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+            [(*row[:2], values[i], *row[3:]) for i, row in enumerate(rows)],
+        )
+    connection.close()
+    _assert_same_window(f"sqlite:///{path}", statements, sql_reader, declines=declines)
+
+
+def test_empty_window_reads_as_before(tmp_path: Path, statements: Statements, sql_reader: str) -> None:
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    _write(url, _log(_iso(_times(False), "%Y-%m-%d %H:%M:%S")))
+    late = T0 + timedelta(days=400)
+    with open_source(SourceConfig(url=url, table=TABLE, timestamp="ts")) as source:
+        frame = source.read_window(COLUMNS, late, late + timedelta(days=1))
+    assert frame.empty and list(frame.columns) == ["ts", *COLUMNS]
+    assert str(frame["ts"].dtype) == "datetime64[ns, UTC]"
+    assert frame[COLUMNS].dtypes.tolist() == [object] * len(COLUMNS)
 
 
 def test_chunks_of_different_dtypes_give_the_whole_conversion() -> None:
@@ -177,3 +254,20 @@ def test_chunks_of_different_dtypes_give_the_whole_conversion() -> None:
     assert records_frame([], names, ("when",)).dtypes.tolist() == [object] * 4
     only_time = records_frame([(1,), (2,)], ["when"], ("when",))
     assert only_time["when"].tolist() == [1, 2] and only_time["when"].dtype == object
+
+
+@pytest.mark.parametrize("storage", ["iso-local-offset", "iso-mixed-writers", "epoch-float"])
+def test_one_slice_and_several_give_the_same_window(
+    tmp_path: Path, storage: str, sql_reader: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # text filters are supersets of their range: rows near a slice edge match two slices
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    _write(url, _log(SQLITE_TIMES[storage](_times(True))))
+    windows = []
+    for slices in (1, 2, 7):
+        monkeypatch.setattr(sqlalchemy_source, "READ_SLICES", slices)
+        with open_source(SourceConfig(url=url, table=TABLE, timestamp="ts")) as source:
+            windows.append(source.read_window(COLUMNS, START, END))
+    pd.testing.assert_frame_equal(windows[0], windows[1], check_exact=True)
+    pd.testing.assert_frame_equal(windows[0], windows[2], check_exact=True)
+    pd.testing.assert_frame_equal(windows[0], _straightforward(url, ["ts", *COLUMNS]), check_exact=True)

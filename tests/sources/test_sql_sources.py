@@ -3,6 +3,7 @@ is filtered in SQL, every way of storing a timestamp, and late labels joined fro
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -18,6 +19,7 @@ from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.errors import ConfigError, SourceError
 from monitor.sources import check_monitor_source, dispose_engines, open_source, read_window
 from tests.pg import temporary_database
+from tests.sources.conftest import Statements
 
 UTC = timezone.utc
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -30,32 +32,9 @@ TABLE = "scored loans"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_engines() -> Iterator[None]:
+def _fresh_engines(sql_reader: str) -> Iterator[None]:  # every test on both read paths
     yield
     dispose_engines()
-
-
-class Statements:
-    """Every statement any engine sends, captured with SQLAlchemy's cursor event."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, Any]] = []
-
-    def __call__(
-        self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
-    ) -> None:
-        self.sent.append((statement, parameters))
-
-    def reading(self, table: str) -> list[tuple[str, Any]]:
-        return [(sql, params) for sql, params in self.sent if table in sql and "LIMIT" not in sql.upper()]
-
-
-@pytest.fixture
-def statements() -> Iterator[Statements]:
-    capture = Statements()
-    sa.event.listen(sa.engine.Engine, "before_cursor_execute", capture)
-    yield capture
-    sa.event.remove(sa.engine.Engine, "before_cursor_execute", capture)
 
 
 def _log(times: list[Any]) -> pd.DataFrame:
@@ -272,8 +251,8 @@ def test_target_in_the_same_rows(sqlite_url: str) -> None:
 # -- PostgreSQL ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
+@pytest.fixture
+def pg_url() -> Iterator[str]:  # one database per test: each runs on both read paths
     with temporary_database() as url:
         yield url
 
@@ -301,7 +280,7 @@ def test_postgres_time_storages(pg_url: str, storage: str, statements: Statement
     assert frame["id"].tolist() == _expected_ids(), storage
     assert frame["ts"].iloc[0] == pd.Timestamp(START)
     sql = next(sql for sql, _ in statements.reading(table) if "WHERE" in sql)
-    assert "%(window_" in sql and "2026" not in sql and '"amount ""usd"""' in sql
+    assert ("%(window_" in sql or "$1" in sql) and "2026" not in sql and '"amount ""usd"""' in sql
 
 
 @pytest.mark.postgres
@@ -343,3 +322,23 @@ def test_connect_check_names_every_problem_by_key(sqlite_url: str) -> None:
     assert len(problems) == 3
     healthy = _monitor(_source(sqlite_url), features={"numerical": [AMOUNT]}, prediction={"score": "score"})
     assert check_monitor_source(healthy) == []
+
+
+@pytest.mark.postgres
+def test_password_never_logged_on_either_read_path(
+    pg_url: str, caplog: pytest.LogCaptureFixture, sql_reader: str
+) -> None:
+    # the local server trusts the connection, so the read succeeds and every debug line is seen
+    _write(pg_url, _log(_hours()), dtype={"ts": sa.DateTime(timezone=True)})
+    secret_url = pg_url.replace("postgres@", "postgres:hunter2secret@")
+    caplog.set_level(logging.DEBUG, logger="monitor")
+    with open_source(_source(secret_url)) as source:
+        assert source.read_window(["id"], START, END)["id"].tolist() == _expected_ids()
+    with (
+        pytest.raises(SourceError) as info,
+        open_source(_source(secret_url, table=None, query="SELECT nope")) as s,
+    ):
+        s.read_window(None, START, END)
+    assert "hunter2secret" not in str(info.value)
+    assert ("reading through ADBC" in caplog.text) == (sql_reader == "adbc")
+    assert "hunter2secret" not in caplog.text
