@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.errors import ConfigError, MonitorError
 from monitor.secrets import scrub
 from monitor.stats import ColumnDrift, DriftResult
 from monitor.windows import Windows
+
+if TYPE_CHECKING:
+    from monitor.compute import WindowStatistics
 
 # Error metrics grow when the model gets worse: their "drop" is current - reference.
 LOWER_IS_BETTER = frozenset({"log_loss", "mae", "rmse", "mape"})
@@ -78,6 +81,7 @@ class MonitorResult:
     performance: Performance | None = None
     missing: dict[str, float] = field(default_factory=dict)
     alerts: list[AlertSummary] = field(default_factory=list)
+    compute: str = "local"  # the engine that computed the statistics
     report: Path | None = None
     error: str | None = None
     # the exit code the failure calls for: 2 when the config is at fault (a column the
@@ -101,9 +105,19 @@ class MonitorResult:
             self.error = scrub(f"monitors.{self.monitor}: {exc}")
         self.error_exit_code = exc.exit_code
 
+    def apply(self, statistics: WindowStatistics) -> None:
+        """Take the statistics a compute engine found (``monitor.compute``)."""
+        self.compute = statistics.engine
+        self.rows, self.reference_rows = statistics.rows, statistics.reference_rows
+        self.numerical, self.categorical = statistics.numerical, statistics.categorical
+        self.features_inferred = statistics.features_inferred
+        self.drift, self.prediction_drift = statistics.drift, statistics.prediction_drift
+        self.performance, self.missing = statistics.performance, statistics.missing
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "monitor": self.monitor,
+            "compute": self.compute,
             "window": self.windows.current.to_dict(self.rows),
             "reference": self.windows.reference.to_dict(self.reference_rows),
             "drift": _drift_dict(self.drift),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from monitor import sources, stats
+from monitor import compute, sources, stats
 from monitor.alerts.notify import notifications_for
 from monitor.alerts.rules import evaluate
 from monitor.alerts.state import Step, advance, alert_id
@@ -83,6 +83,10 @@ class Checker:
         windows = resolve_windows(monitor, at)
         result = MonitorResult(name, windows, drift_share_threshold=monitor.drift.share)
         try:
+            pushed = compute.evaluate_windows(monitor, windows)
+            if pushed is not None:  # computed where the data lives: no frames, so no report
+                result.apply(pushed)
+                return result, None
             frames = self._read(monitor, result)
             self._compute(monitor, result, *frames)
         except MonitorError as exc:  # a source down or a column missing: the other monitors still run
