@@ -81,6 +81,8 @@ class Pushdown:
         self.reference = engine.spec(windows.reference)
         self.current = engine.spec(windows.current)
         self.profiles: dict[str, Profile] = {}
+        self.gaps: dict[str, scores.CdfGap] = {}  # per numerical column, once
+        self.deviations: dict[str, float] = {}  # reference std per column scored by Wasserstein
 
     def run(self) -> WindowStatistics:
         monitor = self.monitor
@@ -202,10 +204,49 @@ class Pushdown:
             threshold = override.threshold if override.threshold is not None else config.threshold
             check_method(name, kind, method)
             settings[name] = (method, threshold)
+        self._deviations_for([name for name, kind in columns if kind == "numerical"], settings)
         results = [self.column_drift(name, kind, *settings[name]) for name, kind in columns]
         scored = [result for result in results if result.score is not None]
         share = sum(result.drifted for result in scored) / len(scored) if scored else 0.0
         return DriftResult(results, share, bool(scored) and share >= config.share)
+
+    def _gap(self, column: str) -> scores.CdfGap:
+        if column not in self.gaps:
+            n, m = self.profiles["reference"].finite[column], self.profiles["current"].finite[column]
+            largest, area, distinct = self.engine.one(cdf_gap(self.reference, self.current, column, n, m))
+            self.gaps[column] = scores.CdfGap(int(largest or 0), float(area or 0.0), int(distinct or 0))
+        return self.gaps[column]
+
+    def _deviations_for(
+        self, numerical: Sequence[str], settings: dict[str, tuple[str, float | None]]
+    ) -> None:
+        """The reference std of every column scored by Wasserstein, in one statement."""
+        reference, current = self.profiles["reference"], self.profiles["current"]
+        wanted = []
+        for column in numerical:
+            method = settings[column][0]
+            if method not in ("auto", "wasserstein") or not (
+                reference.finite[column] and current.finite[column]
+            ):
+                continue
+            if method == "auto" and auto_method(
+                reference.finite[column], self._gap(column).distinct, "numerical"
+            ) != ("wasserstein"):
+                continue
+            wanted.append((column, float(reference.low[column] or 0.0)))
+        if wanted:
+            row = self.engine.one(standard_deviations(self.reference, wanted))
+            self.deviations.update(
+                {column: float(value or 0.0) for (column, _), value in zip(wanted, row, strict=True)}
+            )
+
+    def _deviation(self, column: str) -> float:
+        if column not in self.deviations:
+            low = float(self.profiles["reference"].low[column] or 0.0)
+            self.deviations[column] = float(
+                self.engine.one(standard_deviations(self.reference, [(column, low)]))[0] or 0.0
+            )
+        return self.deviations[column]
 
     def column_drift(self, column: str, kind: Kind, method: str, threshold: float | None) -> ColumnDrift:
         check_method(column, kind, method)
@@ -222,10 +263,7 @@ class Pushdown:
     def _numerical(self, column: str, method: str) -> tuple[str, float | None]:
         reference, current = self.profiles["reference"], self.profiles["current"]
         n, m = reference.finite[column], current.finite[column]
-        gap = None
-        if method in ("auto", "ks", "wasserstein"):
-            largest, area, distinct = self.engine.one(cdf_gap(self.reference, self.current, column, n, m))
-            gap = scores.CdfGap(int(largest or 0), float(area or 0.0), int(distinct or 0))
+        gap = self._gap(column) if method in ("auto", "ks", "wasserstein") else None
         name = auto_method(n, gap.distinct, "numerical") if gap is not None and method == "auto" else method
         if n == 0 or m == 0:
             return name, None
@@ -234,9 +272,7 @@ class Pushdown:
             return name, scores.ks_pvalue(gap.largest_gap, n, m)
         if name == "wasserstein":
             assert gap is not None
-            low = reference.low[column]
-            deviation = self.engine.one(standard_deviations(self.reference, [(column, float(low or 0.0))]))[0]
-            return name, scores.wasserstein_score(gap, n, m, float(deviation or 0.0))
+            return name, scores.wasserstein_score(gap, n, m, self._deviation(column))
         low = min(float(reference.low[column] or 0.0), float(current.low[column] or 0.0))
         high = max(float(reference.high[column] or 0.0), float(current.high[column] or 0.0))
         if name == "hellinger":
@@ -266,19 +302,20 @@ class Pushdown:
         return name, scores.counted_score(name, reference_counts, current_counts, n, m)
 
     def _value_counts(self, column: str, numerical: bool) -> tuple[scores.IntArray, scores.IntArray]:
-        windows = []
-        for spec in (self.reference, self.current):
-            rows = self.engine.run(value_counts(spec, column, numerical))
-            windows.append([(value, int(count)) for value, count in rows if _present(value)])
-        return scores.aligned_counts(windows[0], windows[1])
+        sides: tuple[list[tuple[Any, int]], list[tuple[Any, int]]] = ([], [])
+        for side, value, count in self.engine.run(
+            value_counts(self.reference, self.current, column, numerical)
+        ):
+            if _present(value):
+                sides[int(side)].append((value, int(count)))
+        return scores.aligned_counts(*sides)
 
     def _histograms(self, column: str, edges: scores.FloatArray) -> tuple[scores.IntArray, scores.IntArray]:
-        counts = []
-        for spec in (self.reference, self.current):
-            bins = np.zeros(edges.size - 1, dtype=np.int64)
-            for index, count in self.engine.run(histogram(spec, column, edges.tolist())):
-                bins[int(index)] += int(count)
-            counts.append(bins)
+        counts = np.zeros((2, edges.size - 1), dtype=np.int64)
+        for side, index, count in self.engine.run(
+            histogram(self.reference, self.current, column, edges.tolist())
+        ):
+            counts[int(side), int(index)] += int(count)
         return counts[0], counts[1]
 
     # -- performance -----------------------------------------------------------------------------

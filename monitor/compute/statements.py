@@ -140,15 +140,20 @@ def cdf_gap(reference: WindowSpec, current: WindowSpec, column: str, n: int, m: 
     return sql, statement
 
 
-def value_counts(spec: WindowSpec, column: str, numerical: bool) -> tuple[str, Statement]:
-    """Each present value and its count (numerical: the finite values as doubles)."""
+def value_counts(
+    reference: WindowSpec, current: WindowSpec, column: str, numerical: bool
+) -> tuple[str, Statement]:
+    """Each present value and its count per window (0: reference, 1: current); numerical
+    columns count their finite values as doubles."""
     statement = Statement()
     value = number(column) if numerical else quote(column)
     keep = finite(value) if numerical else f"{value} IS NOT NULL"
-    sql = (
-        f"WITH {spec.cte(statement, 'w')} "
-        f"SELECT v, COUNT(*) FROM (SELECT {value} AS v FROM w WHERE {keep}) AS kept GROUP BY v"
-    )
+    sides = [
+        f"SELECT {side} AS side, v, COUNT(*) AS n FROM (SELECT {value} AS v FROM {name} WHERE {keep}) AS "
+        f"kept{side} GROUP BY v"
+        for side, name in ((0, "r"), (1, "c"))
+    ]
+    sql = f"WITH {reference.cte(statement, 'r')}, {current.cte(statement, 'c')} {' UNION ALL '.join(sides)}"
     return sql, statement
 
 
@@ -164,19 +169,25 @@ def distinct_values(specs: Sequence[WindowSpec], column: str) -> tuple[str, Stat
     return f"WITH {ctes} SELECT COUNT(*) FROM ({union}) AS d", statement
 
 
-def histogram(spec: WindowSpec, column: str, edges: Sequence[float]) -> tuple[str, Statement]:
-    """Counts per bin of ``edges`` (edges[i] <= x < edges[i+1], the last bin closed), as a CASE
-    ladder over the edges as bound parameters: width_bucket's arithmetic can be a bin off."""
+def histogram(
+    reference: WindowSpec, current: WindowSpec, column: str, edges: Sequence[float]
+) -> tuple[str, Statement]:
+    """Counts per window (0: reference, 1: current) and bin of ``edges`` (edges[i] <= x <
+    edges[i+1], the last bin closed), by a CASE ladder over the edges as bound parameters:
+    width_bucket's arithmetic can put a value at an edge one bin off."""
     statement = Statement()
     value = number(column)
-    steps = [
-        f"WHEN {value} < {statement.bind(float(edge))} THEN {index}" for index, edge in enumerate(edges[1:-1])
-    ]
-    ladder = f"CASE {' '.join(steps)} ELSE {len(edges) - 2} END" if steps else "0"
-    sql = (
-        f"WITH {spec.cte(statement, 'w')} "
-        f"SELECT b, COUNT(*) FROM (SELECT {ladder} AS b FROM w WHERE {finite(value)}) AS binned GROUP BY b"
+    inner = [float(edge) for edge in edges[1:-1]]
+    steps = " ".join(
+        f"WHEN {value} < {statement.bind(edge)} THEN {index}" for index, edge in enumerate(inner)
     )
+    ladder = f"CASE {steps} ELSE {len(edges) - 2} END" if inner else "0"
+    sides = [
+        f"SELECT {side} AS side, b, COUNT(*) AS n FROM (SELECT {ladder} AS b FROM {name} "
+        f"WHERE {finite(value)}) AS binned{side} GROUP BY b"
+        for side, name in ((0, "r"), (1, "c"))
+    ]
+    sql = f"WITH {reference.cte(statement, 'r')}, {current.cte(statement, 'c')} {' UNION ALL '.join(sides)}"
     return sql, statement
 
 

@@ -163,3 +163,12 @@ def test_empty_current_window(place: Place) -> None:
     pushed, expected = both(place, "emptied", **sections)
     assert expected.rows == 0
     assert_equal(pushed, expected)
+
+
+def test_inferred_features(place: Place) -> None:
+    """Without features:, column kinds are inferred as local infers them (Evidently's rules)."""
+    sections = {"prediction": {"column": "label", "score": "score"}, "target": {"column": "target"}}
+    pushed, expected = both(place, "small", **sections)
+    assert pushed.features_inferred and expected.features_inferred
+    assert "colour" in expected.categorical and "normal" in expected.numerical
+    assert_equal(pushed, expected)

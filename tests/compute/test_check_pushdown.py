@@ -1,0 +1,150 @@
+"""``monitor check --json`` with ``compute:``: the engine named per monitor, the same scores as a
+local check, auto's row threshold, and the DuckDB NaN-through-a-comparison regression."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.compute.data import AT, awkward_log
+
+pytest.importorskip("duckdb", reason="duckdb is not installed (pip install 'model-monitor[duckdb]')")
+
+MONITOR = """
+  {name}:
+    source: {{path: "{path}", timestamp: ts{extra}}}
+    features: {{numerical: [normal, ties, constant, offset, sparse], categorical: [colour, flag, level]}}
+    prediction: {{column: label, score: score}}
+    target: {{column: target}}
+    reference: {{previous: 1d}}
+    window: 1h
+"""
+
+
+def check(folder: Path, monitors: dict[str, str]) -> tuple[int, dict[str, dict[str, Any]], str]:
+    path = folder / "log.parquet"
+    config = "store: sqlite:///state.db\nmonitors:\n" + "".join(
+        MONITOR.format(name=name, path=path, extra=extra) for name, extra in monitors.items()
+    )
+    (folder / "monitor.yaml").write_text(config)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "monitor.cli",
+            "check",
+            "-c",
+            "monitor.yaml",
+            "--json",
+            "--dry-run",
+            "--at",
+            AT.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        timeout=120,
+    )
+    assert "Traceback" not in result.stderr
+    document = json.loads(result.stdout) if result.stdout.strip() else {"monitors": []}
+    return result.returncode, {m["monitor"]: m for m in document["monitors"]}, result.stderr
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("check-pushdown")
+    awkward_log(1500).to_parquet(directory / "log.parquet", index=False)
+    return directory
+
+
+def scores(monitor: dict[str, Any]) -> dict[str, float | None]:
+    found: dict[str, float | None] = {c["column"]: c["score"] for c in monitor["drift"]["columns"]}
+    found["prediction"] = monitor["prediction_drift"]["score"]
+    for metric in monitor["performance"]["metrics"]:
+        found[metric["metric"]] = metric["current"]
+        found[f"{metric['metric']} reference"] = metric["reference"]
+    for column in monitor["data_quality"]["columns"]:
+        found[f"missing {column['column']}"] = column["missing_share"]
+    return found
+
+
+def test_pushdown_names_duckdb_and_matches_local(folder: Path) -> None:
+    code, monitors, stderr = check(
+        folder,
+        {
+            "here": ", compute: local",
+            "there": ", compute: pushdown, duckdb: {memory_limit: 256MB, threads: 1}",
+            "small": "",  # auto, far below max_local_rows
+            "large": ", compute: auto, max_local_rows: 100",
+        },
+    )
+    assert code in (0, 1), stderr
+    assert {name: m["compute"] for name, m in monitors.items()} == {
+        "here": "local",
+        "there": "duckdb",
+        "small": "local",
+        "large": "duckdb",
+    }
+    expected = scores(monitors["here"])
+    assert expected["normal"] is not None and expected["roc_auc"] is not None
+    for name in ("there", "large"):
+        got = scores(monitors[name])
+        assert got.keys() == expected.keys()
+        for key, value in expected.items():
+            if value is None:
+                assert got[key] is None, key
+            else:
+                assert math.isclose(got[key], value, rel_tol=1e-9), (name, key, got[key], value)  # type: ignore[arg-type]
+    assert monitors["there"]["window"]["rows"] == monitors["here"]["window"]["rows"]
+
+
+def test_pushdown_where_no_engine_reaches_is_a_config_error(tmp_path: Path) -> None:
+    config = """
+monitors:
+  remote:
+    source: {url: "mysql+pymysql://u:secret@db.invalid/logs", table: t, timestamp: ts, compute: pushdown}
+    reference: {previous: 1d}
+    window: 1h
+"""
+    (tmp_path / "monitor.yaml").write_text(config)
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor.cli", "check", "-c", "monitor.yaml", "--dry-run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "monitors.remote.source.compute" in result.stderr and "secret" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_duckdb_drops_nan_read_from_parquet(tmp_path: Path) -> None:
+    """DuckDB lets NaN through ``x < 'inf'`` on Parquet scans; the pushdown filter must not."""
+    from monitor.compute.duckdb import DuckDBEngine
+    from monitor.compute.statements import profile
+    from monitor.config.models import SourceConfig
+    from monitor.windows import Interval
+
+    pattern = np.array([1.0, np.nan, 2.5, np.inf, -np.inf, np.nan, 4.0, None], dtype=np.float64)
+    values = np.tile(pattern, 4000)  # several row groups, each with statistics DuckDB may use
+    times = pd.date_range("2026-01-01", periods=values.size, freq="s", tz="UTC")
+    frame = pd.DataFrame({"ts": times, "x": values})
+    frame.to_parquet(tmp_path / "nan.parquet", index=False, row_group_size=10_000)
+    source = SourceConfig(path=str(tmp_path / "nan.parquet"), timestamp="ts")
+    with DuckDBEngine(source) as engine:
+        window = Interval(times[0].to_pydatetime(), times[-1].to_pydatetime() + pd.Timedelta(minutes=1))
+        row = engine.one(profile(engine.spec(window), ["x"], [("x", True)]))
+    rows, finite, low, high, missing = row
+    assert rows == values.size
+    assert finite == int(np.isfinite(values).sum()) == 3 * 4000
+    assert (low, high) == (1.0, 4.0)
+    assert missing == int(pd.Series(values).isna().sum())  # NaN and NULL, as pandas counts
