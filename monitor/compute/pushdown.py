@@ -218,7 +218,7 @@ class Pushdown:
         return self.gaps[column]
 
     def _deviations_for(
-        self, numerical: Sequence[str], settings: dict[str, tuple[str, float | None]]
+        self, numerical: Sequence[str], settings: Mapping[str, tuple[str, float | None]]
     ) -> None:
         """The reference std of every column scored by Wasserstein, in one statement."""
         reference, current = self.profiles["reference"], self.profiles["current"]
