@@ -20,6 +20,7 @@ from monitor.compute.dialects import DIALECTS, table_expression
 from monitor.compute.sql import SqlEngine, TypeKind, type_kind
 from monitor.config.models import SourceConfig
 from monitor.errors import ConfigError, SourceError
+from monitor.sources.base import ColumnKind
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ def spark_session(master: str, conf: dict[str, str]) -> Any:
                 ) from None
             builder = SparkSession.builder.master(master).appName("monitor")
             builder = builder.config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+            # stdout may carry --json and stderr is the user's: no progress bars from Spark
+            builder = builder.config("spark.ui.showConsoleProgress", "false")
             for name, value in conf.items():
                 builder = builder.config(name, value)
             try:
@@ -48,6 +51,7 @@ def spark_session(master: str, conf: dict[str, str]) -> Any:
             except Exception as exc:  # no Java, a master that cannot be reached
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise SourceError(f"cannot start Spark (master {master!r}): {first}") from exc
+            session.sparkContext.setLogLevel("ERROR")
             _sessions[key] = session
         return session
 
@@ -113,3 +117,20 @@ class SparkEngine(SqlEngine):
                 raise SourceError(f"cannot read {self.location}: {first}") from exc
             self._types = {field.name: type_kind(field.dataType.simpleString()) for field in schema.fields}
         return self._types
+
+
+_COLUMN_KINDS: dict[TypeKind, ColumnKind] = {
+    "float": "numerical",
+    "int": "numerical",
+    "decimal": "numerical",
+    "bool": "categorical",
+    "string": "categorical",
+    "datetime": "datetime",
+    "other": "other",
+}
+
+
+def spark_column_kinds(source: SourceConfig) -> tuple[dict[str, ColumnKind], str]:
+    """The columns of a spark: source and their kinds, for ``monitor validate --connect``."""
+    engine = SparkEngine(source)
+    return {name: _COLUMN_KINDS[kind] for name, kind in engine.column_types().items()}, engine.location

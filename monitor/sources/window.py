@@ -117,9 +117,14 @@ def check_monitor_source(monitor: MonitorConfig) -> list[str]:
     A source that cannot be reached at all raises SourceError.
     """
     problems: list[str] = []
-    with open_source(monitor.source) as source:
-        kinds = source.list_columns()
-        where = source.location
+    if monitor.source.spark is not None:  # read only by Spark itself (monitor.compute.spark)
+        from monitor.compute.spark import spark_column_kinds
+
+        kinds, where = spark_column_kinds(monitor.source)
+    else:
+        with open_source(monitor.source) as source:
+            kinds = source.list_columns()
+            where = source.location
     timestamp = monitor.source.timestamp
     if timestamp not in kinds:
         problems.append(f"source.timestamp: column {timestamp!r} not found in {where}")

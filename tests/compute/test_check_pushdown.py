@@ -61,7 +61,8 @@ def check(folder: Path, monitors: dict[str, str]) -> tuple[int, dict[str, dict[s
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("check-pushdown")
-    awkward_log(1500).to_parquet(directory / "log.parquet", index=False)
+    # microsecond timestamps: Spark reads no nanosecond Parquet timestamps
+    awkward_log(1500).to_parquet(directory / "log.parquet", index=False, coerce_timestamps="us")
     return directory
 
 
@@ -148,3 +149,48 @@ def test_duckdb_drops_nan_read_from_parquet(tmp_path: Path) -> None:
     assert finite == int(np.isfinite(values).sum()) == 3 * 4000
     assert (low, high) == (1.0, 4.0)
     assert missing == int(pd.Series(values).isna().sum())  # NaN and NULL, as pandas counts
+
+
+def test_spark_source_through_the_command(folder: Path) -> None:
+    """A spark: source (a Spark SQL query over the Parquet log) is computed in Spark, equal to local."""
+    from tests.compute.conftest import java_missing
+
+    reason = java_missing()
+    if reason is not None:
+        pytest.skip(reason)
+    path = folder / "log.parquet"
+    spark = (
+        f'{{spark: {{master: "local[2]", conf: {{spark.sql.shuffle.partitions: "2"}}}}, '
+        f'query: "SELECT * FROM parquet.`{path}`", timestamp: ts}}'
+    )
+    config = "store: sqlite:///state.db\nmonitors:\n" + MONITOR.format(name="here", path=path, extra="")
+    config += MONITOR.format(name="spark", path=path, extra="").replace(
+        f'{{path: "{path}", timestamp: ts}}', spark
+    )
+    (folder / "spark.yaml").write_text(config)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "monitor.cli",
+            "check",
+            "-c",
+            "spark.yaml",
+            "--json",
+            "--dry-run",
+            "--at",
+            AT.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        timeout=300,
+    )
+    assert "Traceback" not in result.stderr
+    monitors = {m["monitor"]: m for m in json.loads(result.stdout)["monitors"]}
+    assert monitors["spark"]["error"] is None, monitors["spark"]["error"]
+    assert (monitors["here"]["compute"], monitors["spark"]["compute"]) == ("local", "spark")
+    expected, got = scores(monitors["here"]), scores(monitors["spark"])
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():
+        assert (got[key] is None) if value is None else math.isclose(got[key], value, rel_tol=1e-9), key  # type: ignore[arg-type]
