@@ -12,6 +12,7 @@ import importlib.util
 import logging
 
 from monitor.compute.base import WindowStatistics, engine_class
+from monitor.compute.sql import InexactTimeFilter
 from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.errors import ConfigError
 from monitor.windows import Windows
@@ -57,7 +58,11 @@ def evaluate_windows(monitor: MonitorConfig, windows: Windows) -> WindowStatisti
         return None
     with engine_class(name)(source) as engine:
         if source.compute == "auto" and source.spark is None:
-            reference_rows, current_rows = engine.row_counts(windows)
+            try:
+                reference_rows, current_rows = engine.row_counts(windows)
+            except InexactTimeFilter as exc:
+                logger.debug("computing locally: %s", exc)
+                return None
             if max(reference_rows, current_rows) <= source.max_local_rows:
                 return None
             logger.info(

@@ -17,6 +17,7 @@ from monitor.compute.base import ComputeEngine, WindowStatistics
 from monitor.compute.dialects import SOURCE_TABLE, Dialect, quote, render
 from monitor.compute.statements import Statement, WindowSpec, row_count
 from monitor.config.models import MonitorConfig, SourceConfig
+from monitor.errors import ConfigError
 from monitor.sources.timestamps import TimeStorage, detect_storage
 from monitor.windows import Interval, Windows
 
@@ -42,6 +43,10 @@ def type_kind(type_name: str) -> TypeKind:
     if any(word in name for word in ("char", "text", "string", "varchar", "clob")):
         return "string"
     return "other"
+
+
+class InexactTimeFilter(ConfigError):
+    """The engine cannot select a window's rows exactly (``compute: auto`` then computes locally)."""
 
 
 class SqlEngine(ComputeEngine):
@@ -98,6 +103,12 @@ class SqlEngine(ComputeEngine):
             self._storage = (
                 None if sample is None else detect_storage(sample, self.source.timestamp, self.location)
             )
+            if self._storage is not None and self._storage.local_offsets:
+                raise InexactTimeFilter(
+                    f"timestamp column {self.source.timestamp!r} of {self.location} holds text with local "
+                    "UTC offsets, which SQL compares only as text: use compute: local",
+                    key="source.compute",
+                )
             self._storage_known = True
         return self._storage
 

@@ -194,3 +194,36 @@ def test_spark_source_through_the_command(folder: Path) -> None:
     assert got.keys() == expected.keys()
     for key, value in expected.items():
         assert (got[key] is None) if value is None else math.isclose(got[key], value, rel_tol=1e-9), key  # type: ignore[arg-type]
+
+
+def test_text_times_with_local_offsets_stay_local(tmp_path: Path) -> None:
+    """SQL compares text as text: with local UTC offsets a window cannot be selected exactly."""
+    import sqlite3
+
+    from monitor.compute import evaluate_windows
+    from monitor.config.models import MonitorConfig
+    from monitor.errors import ConfigError
+    from monitor.windows import resolve_windows
+
+    with sqlite3.connect(tmp_path / "log.db") as connection:
+        connection.execute("CREATE TABLE log (ts TEXT, x REAL)")
+        connection.executemany(
+            "INSERT INTO log VALUES (?, ?)",
+            [(f"2026-03-01T{hour:02d}:30:00+02:00", hour) for hour in range(24)],
+        )
+
+    def monitor(compute: str) -> MonitorConfig:
+        source = {"url": f"sqlite:///{tmp_path / 'log.db'}", "table": "log", "timestamp": "ts"}
+        return MonitorConfig.model_validate(
+            {
+                "source": {**source, "compute": compute, "max_local_rows": 0},
+                "features": {"numerical": ["x"]},
+                "reference": {"previous": "12h"},
+                "window": "6h",
+            }
+        )
+
+    windows = resolve_windows(monitor("auto"), AT.replace(day=1, hour=20))
+    assert evaluate_windows(monitor("auto"), windows) is None
+    with pytest.raises(ConfigError, match="local UTC offsets"):
+        evaluate_windows(monitor("pushdown"), windows)
