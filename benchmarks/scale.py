@@ -60,7 +60,8 @@ def write_log(rows: int, path: Path) -> None:
             )
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
+                # microsecond timestamps: Spark reads no nanosecond Parquet timestamps
+                writer = pq.ParquetWriter(path, table.schema, coerce_timestamps="us")
             writer.write_table(table, row_group_size=256 * 1024)
     assert writer is not None
     writer.close()
