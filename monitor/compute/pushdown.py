@@ -99,6 +99,13 @@ class Pushdown:
         else:
             result.numerical, result.categorical = self._infer(types)
             result.features_inferred = True
+        for name in result.numerical:
+            if types.get(name) in ("string", "datetime"):
+                raise ConfigError(
+                    f"column {name!r} is treated as numerical but has type {types[name]}; "
+                    "list it under features.categorical or leave it out",
+                    key="features.numerical",
+                )
         numerical = list(result.numerical)
         if prediction is not None and prediction_kind == "numerical":
             numerical = unique([*numerical, prediction.drift_column])

@@ -227,3 +227,24 @@ def test_text_times_with_local_offsets_stay_local(tmp_path: Path) -> None:
     assert evaluate_windows(monitor("auto"), windows) is None
     with pytest.raises(ConfigError, match="local UTC offsets"):
         evaluate_windows(monitor("pushdown"), windows)
+
+
+def test_text_listed_as_numerical_is_a_config_error(tmp_path: Path) -> None:
+    from monitor.compute import evaluate_windows
+    from monitor.config.models import MonitorConfig
+    from monitor.errors import ConfigError
+    from monitor.windows import resolve_windows
+
+    times = pd.date_range("2026-03-01", periods=50, freq="h", tz="UTC")
+    pd.DataFrame({"ts": times, "city": ["a", "b"] * 25}).to_parquet(tmp_path / "log.parquet")
+    monitor = MonitorConfig.model_validate(
+        {
+            "source": {"path": str(tmp_path / "log.parquet"), "timestamp": "ts", "compute": "pushdown"},
+            "features": {"numerical": ["city"]},
+            "reference": {"previous": "1d"},
+            "window": "1d",
+        }
+    )
+    with pytest.raises(ConfigError, match="'city' is treated as numerical") as raised:
+        evaluate_windows(monitor, resolve_windows(monitor, times[-1].to_pydatetime()))
+    assert raised.value.key == "features.numerical"
