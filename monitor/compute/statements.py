@@ -74,9 +74,12 @@ class WindowSpec:
     storage: TimeStorage | None
     window: Interval
 
-    def cte(self, statement: Statement, name: str) -> str:
+    def cte(self, statement: Statement, name: str, columns: Sequence[str] = ()) -> str:
+        """The window as a CTE of only ``columns`` (none: a constant), so an engine that
+        materialises a CTE read twice keeps no column the statement does not use."""
         where = time_filter(statement, self.timestamp, self.storage, self.window)
-        return f"{name} AS (SELECT * FROM {SOURCE_TABLE} AS src WHERE {where})"
+        selected = ", ".join(quote(column) for column in dict.fromkeys(columns)) or "1 AS one"
+        return f"{name} AS (SELECT {selected} FROM {SOURCE_TABLE} AS src WHERE {where})"
 
 
 def row_count(spec: WindowSpec) -> tuple[str, Statement]:
@@ -99,7 +102,8 @@ def profile(
         ]
     for column, floating in quality:
         parts.append(f"SUM(CASE WHEN {missing(column, floating)} THEN 1 ELSE 0 END)")
-    return f"WITH {spec.cte(statement, 'w')} SELECT {', '.join(parts)} FROM w", statement
+    columns = [*numerical, *(column for column, _ in quality)]
+    return f"WITH {spec.cte(statement, 'w', columns)} SELECT {', '.join(parts)} FROM w", statement
 
 
 def standard_deviations(spec: WindowSpec, lows: Sequence[tuple[str, float]]) -> tuple[str, Statement]:
@@ -113,8 +117,9 @@ def standard_deviations(spec: WindowSpec, lows: Sequence[tuple[str, float]]) -> 
         means.append(f"AVG(CASE WHEN {finite(value)} THEN {shifted} END) AS m{index}")
         deviation = f"({shifted} - mu.m{index})"
         deviations.append(f"SQRT(AVG(CASE WHEN {finite(value)} THEN {deviation} * {deviation} END))")
+    window = spec.cte(statement, "w", [column for column, _ in lows])
     sql = (
-        f"WITH {spec.cte(statement, 'w')}, mu AS (SELECT {', '.join(means)} FROM w) "
+        f"WITH {window}, mu AS (SELECT {', '.join(means)} FROM w) "
         f"SELECT {', '.join(deviations)} FROM w CROSS JOIN mu"
     )
     return sql, statement
@@ -128,7 +133,7 @@ def cdf_gap(reference: WindowSpec, current: WindowSpec, column: str, n: int, m: 
     bound_m, bound_n = statement.bind(m), statement.bind(n)
     gap = f"ABS(below_ref * {bound_m} - below_cur * {bound_n})"
     sql = (
-        f"WITH {reference.cte(statement, 'r')}, {current.cte(statement, 'c')}, "
+        f"WITH {reference.cte(statement, 'r', [column])}, {current.cte(statement, 'c', [column])}, "
         f"u AS (SELECT {value} AS x, 1 AS in_ref FROM r WHERE {finite(value)} "
         f"UNION ALL SELECT {value} AS x, 0 AS in_ref FROM c WHERE {finite(value)}), "
         f"cdf AS (SELECT x, SUM(in_ref) OVER (ORDER BY x {CUMULATIVE}) AS below_ref, "
@@ -153,7 +158,8 @@ def value_counts(
         f"kept{side} GROUP BY v"
         for side, name in ((0, "r"), (1, "c"))
     ]
-    sql = f"WITH {reference.cte(statement, 'r')}, {current.cte(statement, 'c')} {' UNION ALL '.join(sides)}"
+    ctes = f"{reference.cte(statement, 'r', [column])}, {current.cte(statement, 'c', [column])}"
+    sql = f"WITH {ctes} {' UNION ALL '.join(sides)}"
     return sql, statement
 
 
@@ -162,7 +168,7 @@ def distinct_values(specs: Sequence[WindowSpec], column: str) -> tuple[str, Stat
     statement = Statement()
     value = number(column)
     names = [f"w{index}" for index in range(len(specs))]
-    ctes = ", ".join(spec.cte(statement, name) for spec, name in zip(specs, names, strict=True))
+    ctes = ", ".join(spec.cte(statement, name, [column]) for spec, name in zip(specs, names, strict=True))
     union = " UNION ".join(
         f"SELECT DISTINCT {value} AS x FROM {name} WHERE {finite(value)}" for name in names
     )
@@ -187,7 +193,8 @@ def histogram(
         f"WHERE {finite(value)}) AS binned{side} GROUP BY b"
         for side, name in ((0, "r"), (1, "c"))
     ]
-    sql = f"WITH {reference.cte(statement, 'r')}, {current.cte(statement, 'c')} {' UNION ALL '.join(sides)}"
+    ctes = f"{reference.cte(statement, 'r', [column])}, {current.cte(statement, 'c', [column])}"
+    sql = f"WITH {ctes} {' UNION ALL '.join(sides)}"
     return sql, statement
 
 
@@ -197,7 +204,7 @@ def distinct_profile(spec: WindowSpec, columns: Sequence[str]) -> tuple[str, Sta
     parts = []
     for column in columns:
         parts += [f"COUNT({quote(column)})", f"COUNT(DISTINCT {quote(column)})"]
-    return f"WITH {spec.cte(statement, 'w')} SELECT COUNT(*), {', '.join(parts)} FROM w", statement
+    return f"WITH {spec.cte(statement, 'w', columns)} SELECT COUNT(*), {', '.join(parts)} FROM w", statement
 
 
 def label_pairs(
@@ -216,7 +223,8 @@ def label_pairs(
             f"WHEN {value} >= {statement.bind(0.5)} THEN 1 ELSE 0 END"
         )
     sql = (
-        f"WITH {spec.cte(statement, 'w')} SELECT t, l, COUNT(*) FROM "
+        f"WITH {spec.cte(statement, 'w', [target, *(c for c in (predicted, score) if c is not None)])} "
+        "SELECT t, l, COUNT(*) FROM "
         f"(SELECT {quote(target)} AS t, {label} AS l FROM w WHERE {quote(target)} IS NOT NULL) AS pairs "
         "GROUP BY t, l"
     )
@@ -233,7 +241,7 @@ def score_ranks(spec: WindowSpec, target: str, score: str, positives: Sequence[A
     upper = statement.bind(1 - 2.220446049250313e-16)
     clipped = f"LEAST(GREATEST(s, {eps}), {upper})"
     sql = (
-        f"WITH {spec.cte(statement, 'w')}, "
+        f"WITH {spec.cte(statement, 'w', [target, score])}, "
         f"scored AS (SELECT {value} AS s, CASE WHEN {quote(target)} IN ({labels}) THEN 1 ELSE 0 END AS y "
         f"FROM w WHERE {quote(target)} IS NOT NULL AND {value} IS NOT NULL AND NOT MONITOR_IS_NAN({value})), "
         "grouped AS (SELECT s, SUM(y) AS pos, COUNT(*) - SUM(y) AS neg, "
@@ -253,7 +261,7 @@ def regression_sums(spec: WindowSpec, target: str, estimate: str) -> tuple[str, 
     t, e = number(target), number(estimate)
     eps = statement.bind(2.220446049250313e-16)
     sql = (
-        f"WITH {spec.cte(statement, 'w')}, "
+        f"WITH {spec.cte(statement, 'w', [target, estimate])}, "
         f"p AS (SELECT {t} AS t, {t} - {e} AS err FROM w WHERE {t} IS NOT NULL AND {e} IS NOT NULL "
         f"AND NOT MONITOR_IS_NAN({t}) AND NOT MONITOR_IS_NAN({e})), "
         "mu AS (SELECT AVG(t) AS mean_t FROM p) "
