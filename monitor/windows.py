@@ -7,25 +7,12 @@ current window). Half-open intervals, so consecutive runs never count a row twic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.config.models import MonitorConfig, to_utc
+from monitor.records.windows import Interval, Windows
 
-
-@dataclass(frozen=True)
-class Interval:
-    start: datetime
-    end: datetime
-
-    def to_dict(self, rows: int) -> dict[str, object]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "rows": rows}
-
-
-@dataclass(frozen=True)
-class Windows:
-    current: Interval
-    reference: Interval
+__all__ = ["Interval", "Windows", "resolve_windows"]
 
 
 def resolve_windows(monitor: MonitorConfig, at: datetime) -> Windows:

@@ -26,8 +26,9 @@ from monitor.alerts.channels import Channel, make_channel
 from monitor.alerts.retry import DeliveryResult, expired, next_delay
 from monitor.config.models import Config
 from monitor.errors import MonitorError, StoreError
+from monitor.records.store import OutboxItem
 from monitor.secrets import scrub
-from monitor.store import OutboxItem, SQLAlchemyStore
+from monitor.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class Dispatcher:
     on SIGHUP (pending rows are kept and delivered with the new channel settings).
     """
 
-    def __init__(self, config: Config, store: SQLAlchemyStore, rng: random.Random | None = None) -> None:
+    def __init__(self, config: Config, store: Store, rng: random.Random | None = None) -> None:
         self.store = store
         self.rng = rng or random.Random()
         self._wake = threading.Event()
@@ -239,7 +240,7 @@ class Dispatcher:
         return max(0.0, (upcoming - _utcnow()).total_seconds())
 
 
-def deliver_after_check(config: Config, store: SQLAlchemyStore, budget: float = 15.0) -> int:
+def deliver_after_check(config: Config, store: Store, budget: float = 15.0) -> int:
     """`monitor check` delivers what it owes, waiting a bounded time for retries; returns what is left."""
     try:
         if not config.channels and not store.pending_count():
@@ -253,7 +254,7 @@ def deliver_after_check(config: Config, store: SQLAlchemyStore, budget: float = 
     return pending
 
 
-def unreached_channels_after_check(config: Config, store: SQLAlchemyStore, budget: float = 15.0) -> list[str]:
+def unreached_channels_after_check(config: Config, store: Store, budget: float = 15.0) -> list[str]:
     """Deliver as `monitor check` does; name the channels left with undelivered or failed messages."""
     try:
         failed_before = store.failed_counts()

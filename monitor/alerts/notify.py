@@ -10,33 +10,25 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Sequence
-from typing import Protocol
+from pathlib import Path
 from urllib.parse import quote
 
-from monitor.alerts.events import AlertEvent, DriftedColumn, Notification
-from monitor.alerts.state import Step
 from monitor.config.models import Config, MonitorConfig
-from monitor.results import MonitorResult
-from monitor.store.records import new_id
+from monitor.records.alerts import Step
+from monitor.records.events import AlertEvent, DriftedColumn, Notification
+from monitor.records.result import MonitorResult
+from monitor.records.store import new_id
 
 TOP_COLUMNS = 10
 GROUPING_TYPES = frozenset({"slack", "msteams", "alertmanager"})
 
 
-class _RuleStep(Protocol):
-    @property
-    def rule_index(self) -> int: ...
-
-    @property
-    def step(self) -> Step: ...
-
-
-def report_url(config: Config, result: MonitorResult) -> str | None:
-    """Where a person opens this run's report: ``reports.base_url``, else the daemon's /reports/."""
-    if result.report is None:
+def report_url(config: Config, report: Path | None) -> str | None:
+    """Where a person opens a report: ``reports.base_url``, else the daemon's /reports/."""
+    if report is None:
         return None
     try:
-        relative = result.report.resolve().relative_to(config.reports.dir.resolve()).as_posix()
+        relative = report.resolve().relative_to(config.reports.dir.resolve()).as_posix()
     except ValueError:
         return None
     base = (
@@ -101,13 +93,14 @@ def status_to_send(channel_type: str, step: Step) -> str | None:
 
 
 def notifications_for(
-    config: Config, monitor: MonitorConfig, result: MonitorResult, steps: Sequence[_RuleStep]
+    config: Config, monitor: MonitorConfig, result: MonitorResult, steps: Sequence[Step]
 ) -> list[Notification]:
-    url = report_url(config, result)
+    """The outbox rows a live run owes: one per channel and monitor for grouping channels, one
+    per alert for the others."""
+    url = report_url(config, result.report)
     per_channel: dict[str, list[AlertEvent]] = {}
-    for rule_step in steps:
-        step = rule_step.step
-        for channel in monitor.alerts[rule_step.rule_index].channels:
+    for step in steps:
+        for channel in monitor.alerts[step.rule_index].channels:
             status = status_to_send(config.channels[channel].type, step)
             if status is not None:
                 per_channel.setdefault(channel, []).append(event_for(step, result, url, status))

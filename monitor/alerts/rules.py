@@ -1,4 +1,4 @@
-"""Alert rules (docs/reference.md, "Config"): each turns a run's result into outcomes, one per subject.
+"""Alert rules (docs/reference.md, "Alert rules"): each turns a run's result into outcomes, one per subject.
 
 A rule that has nothing to judge (no target yet, an empty window for a drift
 rule) yields no outcome, so its alerts keep their state rather than resolve on
@@ -8,20 +8,15 @@ missing evidence.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from monitor.config.models import AlertRuleConfig
-from monitor.results import MonitorResult
+from monitor.records.alerts import RuleOutcome
+from monitor.records.result import MonitorResult
 
+__all__ = ["RULES", "RuleOutcome", "evaluate"]
 
-@dataclass(frozen=True)
-class RuleOutcome:
-    rule: str
-    subject: str
-    breaching: bool
-    value: float | None
-    threshold: float | None
-    summary: str
+# the parts of a run that can fail, each the subject of one run_failed alert
+FAILING_PARTS = ("source", "store")
 
 
 def _fmt(value: float | None) -> str:
@@ -109,6 +104,18 @@ def _no_data(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
     return [RuleOutcome("no_data", "window", result.rows == 0, float(result.rows), 0.0, summary)]
 
 
+def _run_failed(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
+    failed = result.failed_part if result.error is not None else None
+    outcomes = []
+    for part in FAILING_PARTS:
+        if part == failed:
+            summary = f"{result.monitor}: the run failed: {result.error}"
+        else:
+            summary = f"{result.monitor}: the {part} answered"
+        outcomes.append(RuleOutcome("run_failed", part, part == failed, None, None, summary))
+    return outcomes
+
+
 Evaluator = Callable[[AlertRuleConfig, MonitorResult], list[RuleOutcome]]
 
 RULES: dict[str, Evaluator] = {
@@ -118,6 +125,7 @@ RULES: dict[str, Evaluator] = {
     "performance_drop": _performance_drop,
     "missing_values": _missing_values,
     "no_data": _no_data,
+    "run_failed": _run_failed,
 }
 
 

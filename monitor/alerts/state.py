@@ -7,76 +7,19 @@ A firing alert notifies when it starts, then again only every
 ``repeat_interval``; it notifies once more when it resolves (``send_resolved``).
 A silenced alert keeps its state and notifies nothing; since a silenced
 notification is never recorded as sent, the alert notifies when the silence
-ends if it is still firing.
+ends if it is still firing. ``now`` is wall-clock time: ``for`` and
+``repeat_interval`` count live runs as they happen (docs/reference.md).
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
 
 from monitor.config.models import AlertRuleConfig
+from monitor.records.alerts import AlertState, RuleOutcome, Status, Step, alert_id
 
-if TYPE_CHECKING:  # rules import the results, which import the statistics: keep the store light
-    from monitor.alerts.rules import RuleOutcome
-
-Status = Literal["inactive", "pending", "firing", "resolved"]
-
-
-def alert_id(monitor: str, rule: str, subject: str) -> str:
-    """Stable across runs, restarts and config reloads: a hash of what the alert is about."""
-    digest = hashlib.sha256(f"{monitor}\x00{rule}\x00{subject}".encode()).hexdigest()
-    return digest[:32]
-
-
-@dataclass(frozen=True)
-class AlertState:
-    alert_id: str
-    monitor: str
-    rule: str
-    subject: str
-    status: Status
-    breaches: int
-    severity: str
-    value: float | None
-    threshold: float | None
-    summary: str
-    since: datetime
-    started_at: datetime | None = None
-    resolved_at: datetime | None = None
-    last_notified_at: datetime | None = None
-
-    @classmethod
-    def new(cls, outcome: RuleOutcome, monitor: str, severity: str, now: datetime) -> AlertState:
-        return cls(
-            alert_id=alert_id(monitor, outcome.rule, outcome.subject),
-            monitor=monitor,
-            rule=outcome.rule,
-            subject=outcome.subject,
-            status="inactive",
-            breaches=0,
-            severity=severity,
-            value=outcome.value,
-            threshold=outcome.threshold,
-            summary=outcome.summary,
-            since=now,
-        )
-
-
-@dataclass(frozen=True)
-class Step:
-    """One run's effect on one alert: its new state and what (if anything) to notify."""
-
-    before: AlertState
-    after: AlertState
-    notify: Literal["firing", "resolved"] | None
-    silenced: bool = False  # a silence matched: nothing about this alert is sent this run
-
-    @property
-    def changed(self) -> bool:
-        return self.before.status != self.after.status
+__all__ = ["AlertState", "Status", "Step", "advance", "alert_id"]
 
 
 def advance(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from monitor.alerts.events import AlertEvent, DriftedColumn, Notification
-from monitor.alerts.state import alert_id
-from monitor.store.records import new_id
+from monitor.records.alerts import alert_id
+from monitor.records.events import AlertEvent, DriftedColumn, Notification
+from monitor.records.store import new_id
 
 
 def test_notification(channel: str, now: datetime | None = None) -> Notification:

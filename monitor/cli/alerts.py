@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, get_args
 
+from monitor.cli.exits import EXIT_FIRING, EXIT_OK
 from monitor.config import load_config, parse_duration
 from monitor.config.models import RuleName
 from monitor.errors import ConfigError, DeliveryError
@@ -100,7 +101,7 @@ def _list(args: argparse.Namespace) -> int:
             f"until {silence.ends_at:%Y-%m-%d %H:%M} UTC  {silence.comment}",
             highlight=False,
         )
-    return 1 if firing else 0
+    return EXIT_FIRING if firing else EXIT_OK
 
 
 def _silence(args: argparse.Namespace) -> int:

@@ -8,15 +8,19 @@ drift share and the main performance metric, oldest to newest.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.errors import ConfigError
 
+if TYPE_CHECKING:
+    from monitor.records.store import RunRecord
+
 SPARK_BARS = "▁▂▃▄▅▆▇█"
-STATUS_STYLES = {"ok": "green", "alert": "bold dark_orange", "error": "bold red"}
+STATUS_STYLES = {"ok": "green", "alert": "bold dark_orange", "no_data": "yellow", "error": "bold red"}
 _MISSING = " "
 
 
@@ -45,6 +49,7 @@ def add_history_parser(commands: Any) -> None:
     history.add_argument("-c", "--config", required=True)
     history.add_argument("-m", "--monitor", required=True, metavar="NAME")
     history.add_argument("--last", type=int, default=30, help="how many runs, newest first (default 30)")
+    history.add_argument("--json", action="store_true", help="the runs as JSON, oldest window first")
 
 
 def _time(moment: datetime) -> str:
@@ -119,6 +124,25 @@ def _trends(runs: Sequence[Any]) -> list[str]:
     return lines
 
 
+def run_document(record: RunRecord) -> dict[str, Any]:
+    """One stored run for scripts: when it ran, its windows, whether it was live, its verdict and
+    the run's own JSON document (``result``, as ``monitor check --json`` printed it)."""
+    return {
+        "run_id": record.run_id,
+        "started_at": record.started_at.isoformat(),
+        "finished_at": record.finished_at.isoformat(),
+        "window": {"start": record.window_start.isoformat(), "end": record.window_end.isoformat()},
+        "rows": record.rows,
+        "live": record.live,
+        "status": record.status,
+        "error": record.error,
+        "drift_share": record.drift_share,
+        "dataset_drift": record.dataset_drift,
+        "report": record.report_path,
+        "result": record.result,
+    }
+
+
 def run_history(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.text import Text
@@ -134,6 +158,10 @@ def run_history(args: argparse.Namespace) -> int:
         raise ConfigError(f"-m: unknown monitor {args.monitor!r} (monitors: {', '.join(config.monitors)})")
     store = open_store(config.store)
     try:
+        if args.json:
+            records = store.runs(args.monitor, last=args.last)
+            print(json.dumps({"monitor": args.monitor, "runs": [run_document(r) for r in reversed(records)]}))
+            return 0
         runs = monitor_history(config, store, args.monitor, args.last)
     finally:
         store.close()

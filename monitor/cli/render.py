@@ -7,7 +7,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from monitor.results import MonitorResult
+from monitor.records.result import MonitorResult
+from monitor.stats.methods import METHODS
 
 
 def _num(value: float | None) -> str:
@@ -33,8 +34,14 @@ def _render_one(result: MonitorResult, console: Console) -> None:
     if result.error:
         console.print(Text(f"error: {result.error}", style="bold red"))
         return
+    if not result.live:
+        console.print(
+            "[dim]history: an older window than one already checked; no alert changed, nothing sent[/dim]"
+        )
     if result.rows == 0:
-        console.print("[yellow]no rows in the window: nothing to compare[/yellow]")
+        console.print(
+            "[yellow]no rows in the window: nothing to compare; other alerts stay as they were[/yellow]"
+        )
     if result.features_inferred:
         console.print(
             f"inferred features: numerical [{', '.join(result.numerical)}]; "
@@ -56,15 +63,18 @@ def _render_drift(result: MonitorResult, console: Console) -> None:
     table = Table(title="drift", title_justify="left", show_edge=False)
     for name in ("column", "kind", "method", "score", "threshold", "drifted"):
         table.add_column(name, justify="right" if name in ("score", "threshold") else "left")
+    # a p-value drifts when it falls below its threshold, a distance when it rises above: say which
     rows = list(drift.columns)
     if result.prediction_drift is not None:
         rows.append(result.prediction_drift)
     for column in rows:
         label = column.column + (" (prediction)" if column is result.prediction_drift else "")
         flag = Text("DRIFT", style="bold red") if column.drifted else Text("ok", style="green")
-        table.add_row(
-            Text(label), column.kind, column.method, _num(column.score), _num(column.threshold), flag
-        )
+        method = METHODS.get(column.method)
+        p_value = method is not None and method.score_kind == "p_value"
+        score = f"p={_num(column.score)}" if p_value and column.score is not None else _num(column.score)
+        threshold = f"p<{_num(column.threshold)}" if p_value else f"≥{_num(column.threshold)}"
+        table.add_row(Text(label), column.kind, column.method, score, threshold, flag)
     console.print(table)
     verdict = "[bold red]dataset drift[/]" if drift.dataset_drift else "[green]no dataset drift[/]"
     console.print(
@@ -93,5 +103,8 @@ def _render_alerts(result: MonitorResult, console: Console) -> None:
         return
     for alert in result.alerts:
         style = "bold red" if alert.status == "firing" else "green"
-        channels = f" → {', '.join(alert.channels)}" if alert.channels else ""
+        if alert.silenced:
+            channels = " (silenced: nothing sent)"
+        else:
+            channels = f" → {', '.join(alert.channels)}" if alert.channels else ""
         console.print(Text(f"{alert.status.upper()} {alert.rule} {alert.subject}{channels}", style=style))

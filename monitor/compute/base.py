@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import ClassVar
 
 from monitor.config.models import MonitorConfig, SourceConfig
-from monitor.results import Performance
-from monitor.stats import ColumnDrift, DriftResult
-from monitor.windows import Windows
+from monitor.records.drift import ColumnDrift, DriftResult
+from monitor.records.result import MonitorResult, Performance
+from monitor.records.windows import Windows
 
 
 @dataclass
@@ -38,6 +38,38 @@ class WindowStatistics:
     prediction_drift: ColumnDrift | None = None
     performance: Performance | None = None
     missing: dict[str, float] = field(default_factory=dict)
+
+    def onto(self, result: MonitorResult) -> MonitorResult:
+        """``result`` (of the same monitor and windows) carrying these statistics."""
+        return replace(
+            result,
+            compute=self.engine,
+            rows=self.rows,
+            reference_rows=self.reference_rows,
+            numerical=tuple(self.numerical),
+            categorical=tuple(self.categorical),
+            features_inferred=self.features_inferred,
+            drift=self.drift,
+            prediction_drift=self.prediction_drift,
+            performance=self.performance,
+            missing=self.missing,
+        )
+
+    @classmethod
+    def of(cls, result: MonitorResult) -> WindowStatistics:
+        """The statistics a result holds (``local`` computes through ``monitor.evaluate``)."""
+        return cls(
+            result.compute,
+            rows=result.rows,
+            reference_rows=result.reference_rows,
+            numerical=list(result.numerical),
+            categorical=list(result.categorical),
+            features_inferred=result.features_inferred,
+            drift=result.drift,
+            prediction_drift=result.prediction_drift,
+            performance=result.performance,
+            missing=dict(result.missing),
+        )
 
 
 class ComputeEngine(ABC):

@@ -12,10 +12,9 @@ import importlib.util
 import logging
 
 from monitor.compute.base import WindowStatistics, engine_class
-from monitor.compute.sql import InexactTimeFilter
 from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.errors import ConfigError
-from monitor.windows import Windows
+from monitor.records.windows import Windows
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +55,8 @@ def evaluate_windows(monitor: MonitorConfig, windows: Windows) -> WindowStatisti
         else:
             _refuse(monitor, "has no SQL for this database; use compute: local")
         return None
+    from monitor.compute.sql import InexactTimeFilter  # sqlglot is imported only to push down
+
     with engine_class(name)(source) as engine:
         if source.compute == "auto" and source.spark is None:
             try:

@@ -33,16 +33,16 @@ from monitor.compute.statements import (
     standard_deviations,
     value_counts,
 )
-from monitor.config.models import ColumnDriftConfig, MonitorConfig
+from monitor.config.models import MonitorConfig
 from monitor.errors import ConfigError
-from monitor.results import MetricComparison, Performance
+from monitor.records.drift import ColumnDrift, DriftResult, Kind
+from monitor.records.result import MetricComparison, Performance
+from monitor.records.windows import Windows
 from monitor.sources.base import ColumnNotFoundError, unique
-from monitor.stats import ColumnDrift, DriftResult
 from monitor.stats.binning import HISTOGRAM_MIN_DISTINCT
 from monitor.stats.columns import INTEGER_CARDINALITY_LIMIT
 from monitor.stats.drift import check_method
-from monitor.stats.methods import AUTO_MANY_VALUES, AUTO_SMALL_REFERENCE_ROWS, METHODS, Kind
-from monitor.windows import Windows
+from monitor.stats.methods import AUTO_MANY_VALUES, AUTO_SMALL_REFERENCE_ROWS, METHODS
 
 
 @dataclass
@@ -119,10 +119,9 @@ class Pushdown:
         result.drift = self._dataset_drift(result.numerical, result.categorical)
         if prediction is not None and prediction_kind is not None:
             column = prediction.drift_column
-            override = monitor.drift.columns.get(column)
-            method = override.method if override else monitor.drift.method
-            threshold = override.threshold if override else monitor.drift.threshold
-            result.prediction_drift = self.column_drift(column, prediction_kind, method, threshold)
+            result.prediction_drift = self.column_drift(
+                column, prediction_kind, *monitor.drift.setting(column)
+            )
         if monitor.target is not None:
             result.performance = self._performance()
         current = self.profiles["current"]
@@ -206,11 +205,8 @@ class Pushdown:
         columns += [(name, "categorical") for name in categorical]
         settings = {}
         for name, kind in columns:
-            override = config.columns.get(name, ColumnDriftConfig())
-            method = override.method if "method" in override.model_fields_set else config.method
-            threshold = override.threshold if override.threshold is not None else config.threshold
-            check_method(name, kind, method)
-            settings[name] = (method, threshold)
+            settings[name] = config.setting(name)
+            check_method(name, kind, settings[name][0])
         self._deviations_for([name for name, kind in columns if kind == "numerical"], settings)
         results = [self.column_drift(name, kind, *settings[name]) for name, kind in columns]
         scored = [result for result in results if result.score is not None]
@@ -337,7 +333,9 @@ class Pushdown:
         current_metrics = self._metrics(self.current)
         reference_metrics = self._metrics(self.reference)
         names = list(dict.fromkeys([*current_metrics, *reference_metrics]))
-        comparisons = [MetricComparison(n, current_metrics.get(n), reference_metrics.get(n)) for n in names]
+        comparisons = tuple(
+            MetricComparison(n, current_metrics.get(n), reference_metrics.get(n)) for n in names
+        )
         return Performance(rows_with_target, comparisons)
 
     def _metrics(self, spec: WindowSpec) -> dict[str, float]:

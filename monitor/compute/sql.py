@@ -18,8 +18,8 @@ from monitor.compute.dialects import SOURCE_TABLE, Dialect, quote, render
 from monitor.compute.statements import Statement, WindowSpec, row_count
 from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.errors import ConfigError
+from monitor.records.windows import Interval, Windows
 from monitor.sources.timestamps import TimeStorage, detect_storage
-from monitor.windows import Interval, Windows
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.compute.dialects import SOURCE_TABLE, quote
+from monitor.records.windows import Interval
 from monitor.sources.timestamps import TimeStorage, bound_value, text_ranges
-from monitor.windows import Interval
 
 # A frame clause every tested dialect accepts over a double ORDER BY: all rows up to and
 # including the current value's ties, so each row sees both CDFs at its value.

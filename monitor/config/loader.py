@@ -135,8 +135,11 @@ def _resolve_relative(config: dict[str, Any], base: Path) -> None:
     def fix_url(url: Any) -> Any:
         if isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             rest = url.removeprefix("sqlite:///")
-            if rest and not rest.startswith(":memory:") and not Path(rest).is_absolute():
-                return f"sqlite:///{(base / rest).as_posix()}"
+            # a SQLite URI (file:state.db?mode=ro&uri=true) names its file after "file:"
+            scheme = "file:" if rest.startswith("file:") else ""
+            path, query = rest.removeprefix(scheme).partition("?")[::2]
+            if path and not path.startswith(":memory:") and not Path(path).is_absolute():
+                return f"sqlite:///{scheme}{(base / path).as_posix()}" + (f"?{query}" if query else "")
         return url
 
     def fix_path(path: Any) -> Any:

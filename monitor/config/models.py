@@ -30,9 +30,23 @@ DriftMethodName = Literal[
 ]
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
 REGRESSION_METRICS = ("mae", "rmse", "mape", "r2")
-RULES = ("dataset_drift", "column_drift", "prediction_drift", "performance_drop", "missing_values", "no_data")
+RULES = (
+    "dataset_drift",
+    "column_drift",
+    "prediction_drift",
+    "performance_drop",
+    "missing_values",
+    "no_data",
+    "run_failed",
+)
 RuleName = Literal[
-    "dataset_drift", "column_drift", "prediction_drift", "performance_drop", "missing_values", "no_data"
+    "dataset_drift",
+    "column_drift",
+    "prediction_drift",
+    "performance_drop",
+    "missing_values",
+    "no_data",
+    "run_failed",
 ]
 ChannelType = Literal["slack", "webhook", "alertmanager", "pagerduty", "msteams"]
 
@@ -123,6 +137,16 @@ class PredictionConfig(Model):
     column: str | None = None
     score: str | None = None
     task: Literal["classification", "regression"] = "classification"
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _one_score(cls, value: Any) -> Any:
+        if isinstance(value, list | dict):
+            raise ValueError(
+                "score is one probability column; a multiclass model names one per class "
+                "with `scores: {class: column}` (not supported yet)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _needs_a_column(self) -> PredictionConfig:
@@ -216,6 +240,18 @@ class DriftConfig(Model):
     share: float = Field(0.5, ge=0.0, le=1.0)
     columns: dict[str, ColumnDriftConfig] = Field(default_factory=dict)
 
+    def setting(self, column: str) -> tuple[str, float | None]:
+        """The method and threshold that judge ``column``, wherever it is used (a feature, the
+        prediction, the report): its ``columns`` entry where set, else the monitor's ``method``
+        and ``threshold``; a ``None`` threshold is the method's default. An entry that only sets
+        a threshold keeps the monitor's method."""
+        override = self.columns.get(column)
+        if override is None:
+            return self.method, self.threshold
+        method = override.method if "method" in override.model_fields_set else self.method
+        threshold = override.threshold if override.threshold is not None else self.threshold
+        return method, threshold
+
 
 class AlertRuleConfig(Model):
     rule: RuleName = Field(validation_alias=AliasChoices("rule", "on"))
@@ -272,10 +308,12 @@ class MonitorConfig(Model):
             if rule.rule == "performance_drop":
                 self._check_metric(str(rule.metric))
         if self.features is not None:
-            unknown = [c for c in self.drift.columns if c not in features]
+            judged = [*features, *self._prediction_columns()]
+            unknown = [c for c in self.drift.columns if c not in judged]
             if unknown:
                 raise ValueError(
-                    f"drift.columns names column(s) not among the features: {', '.join(unknown)}"
+                    f"drift.columns names column(s) not among the features or the prediction: "
+                    f"{', '.join(unknown)}"
                 )
         return self
 

@@ -1,4 +1,4 @@
-"""``monitor run``, the daemon (docs/reference.md, "Daemon"): schedules, HTTP endpoints, signals, the lease."""
+"""``monitor run``, the daemon (docs/reference.md, "Daemon"): schedules, HTTP, signals, the lease."""
 
 from monitor.daemon.metrics import EXPORTED_METRICS
 from monitor.daemon.service import Daemon

@@ -11,7 +11,7 @@ from monitor.config.models import Config
 from monitor.daemon.state import DaemonState
 from monitor.errors import MonitorError
 from monitor.secrets import scrub
-from monitor.store import SQLAlchemyStore
+from monitor.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ class OutboxLoop:
     thread (a hanging receiver holds up only its own messages), and a refresh of the counts
     that /metrics shows."""
 
-    def __init__(self, config: Config, store: SQLAlchemyStore, state: DaemonState) -> None:
+    def __init__(self, config: Config, store: Store, state: DaemonState) -> None:
         self.store = store
         self.state = state
         self.dispatcher = Dispatcher(config, store)
@@ -44,6 +44,10 @@ class OutboxLoop:
     def start(self) -> None:
         for thread in self._threads:
             thread.start()
+
+    def wake(self) -> None:
+        """A run just recorded notifications: look at the outbox now rather than at the next tick."""
+        self.dispatcher.wake()
 
     def stop(self, timeout: float) -> None:
         """What is not delivered stays in the outbox for the next start."""

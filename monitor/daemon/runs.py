@@ -12,28 +12,24 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timezone
 
-from monitor.alerts.events import Notification
-from monitor.alerts.state import AlertState, Step
 from monitor.config.models import Config
+from monitor.daemon.outage import StoreOutageAlerts
 from monitor.daemon.state import DaemonState
-from monitor.errors import MonitorError
-from monitor.results import MonitorResult
-from monitor.runner import Checker
+from monitor.errors import MonitorError, StoreError
+from monitor.records.alerts import AlertState
+from monitor.records.result import MonitorResult
+from monitor.runner import Checker, RunAbandoned
 from monitor.secrets import scrub
-from monitor.store import MetricValue, RunRecord, SQLAlchemyStore
+from monitor.store import Store
 
 log = logging.getLogger(__name__)
 
 WRITE_GRACE = 5.0  # seconds a run caught at its deadline while writing gets to commit
 STOP_WRITE_GRACE = 1.0  # the same while the daemon stops (it must be gone within 10 s)
 POLL = 0.2
-
-
-class RunAbandoned(MonitorError):
-    """Raised inside an abandoned run when it tries to write: nothing of it is recorded."""
 
 
 class RunGuard:
@@ -66,34 +62,21 @@ class RunGuard:
             return before
 
 
-class GuardedStore(SQLAlchemyStore):
-    """The daemon's store (same engine, same pool) whose ``record_run`` refuses abandoned runs."""
-
-    def __init__(self, store: SQLAlchemyStore, guard: RunGuard) -> None:
-        super().__init__(store.url, engine=store.engine)
-        self._ready = store._ready
-        self.guard = guard
-
-    def record_run(
-        self,
-        run: RunRecord,
-        metrics: Sequence[MetricValue],
-        steps: Sequence[Step],
-        notifications: Sequence[Notification],
-    ) -> None:
-        if not self.guard.begin_write():
-            raise RunAbandoned(f"monitor {run.monitor}: run abandoned; not recorded")
-        super().record_run(run, metrics, steps, notifications)
-
-
 class Runs:
     """Runs monitors for the scheduler: ``run(name)`` is the job, blocking until done or abandoned."""
 
     def __init__(
-        self, config: Callable[[], Config], store: SQLAlchemyStore, state: DaemonState, timeout: float
+        self,
+        config: Callable[[], Config],
+        store: Store,
+        state: DaemonState,
+        timeout: float,
+        after_record: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
         self.store = store
+        self.after_record = after_record
+        self.outages = StoreOutageAlerts()
         self.state = state
         self.timeout = timeout
         self.stopping = threading.Event()  # set: no new run starts, waiting ends
@@ -159,6 +142,9 @@ class Runs:
             outcome = self._check(config, name, guard)
         except RunAbandoned:
             outcome = "abandoned"
+        except StoreError as exc:
+            outcome = scrub(str(exc))
+            self.outages.run_failed(config, name, outcome)
         except MonitorError as exc:
             outcome = scrub(str(exc))
         except Exception as exc:  # a bug must cost one run, not the daemon; the traceback only at DEBUG
@@ -175,6 +161,7 @@ class Runs:
             self.state.run_failed(name, outcome, now, elapsed)
             return
         result, alerts = outcome
+        self.outages.run_recorded(config, name)
         if result.error:  # the source failed: recorded in the store as an error run
             log.error("monitor %s: run failed: %s", name, result.error)
             self.state.run_failed(name, result.error, now, elapsed)
@@ -184,9 +171,9 @@ class Runs:
     def _check(
         self, config: Config, name: str, guard: RunGuard
     ) -> tuple[MonitorResult, list[AlertState] | None]:
-        store = GuardedStore(self.store, guard)
         at = datetime.now(timezone.utc).replace(microsecond=0)
-        result = Checker(config, store).run_monitor(name, at)
+        checker = Checker(config, self.store, may_record=guard.begin_write, after_record=self.after_record)
+        result = checker.run_monitor(name, at)
         alerts: list[AlertState] | None = None
         if not result.error:
             try:

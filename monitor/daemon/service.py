@@ -57,7 +57,11 @@ class Daemon:
         self.store = open_store(config.store)
         self.lease = Lease(self.store, config.daemon.lease_ttl)
         self.runs = Runs(
-            lambda: self.config, self.store, self.state, config.daemon.run_timeout.total_seconds()
+            lambda: self.config,
+            self.store,
+            self.state,
+            config.daemon.run_timeout.total_seconds(),
+            after_record=self._wake_outbox,
         )
         self.registry = make_registry(self.state)
         self.scheduler: Scheduler | None = None
@@ -148,8 +152,12 @@ class Daemon:
             held = self.lease.acquire()
             holder = None if held else self.lease.current_holder()
         except StoreError as exc:
-            self._store_unreachable(scrub(str(exc)))
+            problem = scrub(str(exc))
+            # a store that answers reads but refuses writes (a full disk) is no healthy standby
+            self.state.lease_error = f"the lease cannot be written: {problem}"
+            self._store_unreachable(problem)
             return
+        self.state.lease_error = None
         self._store_reachable()
         if held and self.state.role != "active":
             self._promote()
@@ -243,14 +251,17 @@ class Daemon:
             self.state.store_error = None
         except StoreError as exc:
             self.state.store_error = scrub(str(exc))
-        store_ok = self.state.store_error is None
+        store_problem = self.state.store_error or self.state.lease_error
+        store_ok = store_problem is None
         document = self.state.health()
         role = document["role"]
         status = "unavailable" if not store_ok else ("ok" if role == "active" else role)
+        if status == "ok" and not all(m["healthy"] for m in document["monitors"].values()):
+            status = "degraded"  # a monitor failed or saw no data at its last run
         return store_ok, {
             "status": status,
             "role": role,
-            "store": "ok" if store_ok else self.state.store_error,
+            "store": "ok" if store_ok else store_problem,
             "holder": self.lease.holder,
             "version": __version__,
             "monitors": document["monitors"],
@@ -261,6 +272,11 @@ class Daemon:
 
     def _reports(self) -> Path:
         return self.config.reports.dir
+
+    def _wake_outbox(self) -> None:
+        outbox = self.outbox
+        if outbox is not None:
+            outbox.wake()
 
     def _next_run(self, name: str) -> datetime | None:
         scheduler = self.scheduler

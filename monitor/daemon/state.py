@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from monitor.alerts.state import AlertState
-from monitor.results import MonitorResult
-from monitor.store import RunRecord
+from monitor.records.alerts import AlertState
+from monitor.records.result import MonitorResult
+from monitor.records.store import RunRecord
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class MonitorStatus:
 
     schedule: str
     last_run_at: datetime | None = None
-    last_status: str | None = None  # ok | alert | error | timeout
+    last_status: str | None = None  # ok | alert | no_data | error | timeout
     last_success_at: datetime | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
@@ -36,12 +36,17 @@ class MonitorStatus:
     alerts: tuple[AlertState, ...] = ()
 
 
+# a monitor whose last run ended so is not healthy: nothing was judged
+UNHEALTHY = frozenset({"error", "timeout", "no_data"})
+
+
 class DaemonState:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._monitors: dict[str, MonitorStatus] = {}
         self.role = "starting"  # starting | active | standby | stopping
         self.store_error: str | None = None
+        self.lease_error: str | None = None  # the last heartbeat could not write the lease
         self.notifications_failed: dict[str, int] = {}
         self.notifications_pending: int | None = None
         self.next_run: Callable[[str], datetime | None] = lambda name: None
@@ -81,7 +86,7 @@ class DaemonState:
     def run_succeeded(
         self, name: str, result: MonitorResult, alerts: list[AlertState] | None, at: datetime, duration: float
     ) -> None:
-        status = "alert" if result.firing else "ok"
+        status = result.status
         with self._lock:
             current = self._monitors.get(name)
             if current is None:  # removed by a reload while it ran
@@ -138,6 +143,7 @@ class DaemonState:
         monitors = {}
         for name, status in self.monitors().items():
             monitors[name] = {
+                "healthy": status.last_status not in UNHEALTHY,
                 "schedule": status.schedule,
                 "running": status.running,
                 "last_run": _iso(status.last_run_at),

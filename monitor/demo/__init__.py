@@ -90,8 +90,9 @@ def run_demo(directory: str) -> int:
         f"\nconfig:  {config_path}\nlog:     {database}\nstore:   {folder / 'monitor-state.db'}\n"
         f"report:  {report or 'not written'}\n\n"
         "next:\n"
-        f"  monitor check -c {config_path} --at 2026-02-10     # a week before the drift: all quiet\n"
-        f"  monitor check -c {config_path} --at {LOG_END:%Y-%m-%d} --json\n"
+        f"  monitor check -c {config_path} --at 2026-02-10 --dry-run   # before the drift: all quiet\n"
+        f"  monitor backfill -c {config_path} --from 2026-02-01 --to {LOG_END:%Y-%m-%d} --every 1d\n"
+        f"  monitor history -c {config_path} -m fraud-scorer      # every window, oldest to newest\n"
         f"  monitor run -c {config_path}                       # the daemon: /healthz, /metrics on :9108",
         highlight=False,
     )

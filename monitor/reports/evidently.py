@@ -27,7 +27,7 @@ from monitor.reports.sampling import Sample, sample_by_time
 
 logger = logging.getLogger(__name__)
 
-# Our config's method names -> Evidently's stattest names; None lets Evidently choose (docs/reference.md: auto).
+# Our method names -> Evidently's stattest names; None lets Evidently choose (docs/reference.md: auto).
 EVIDENTLY_METHODS: dict[str, str | None] = {
     "auto": None,
     "ks": "ks",
@@ -104,16 +104,14 @@ def _roles(
 
 
 def _method_options(drift: DriftConfig, features: list[str]) -> dict[str, Any]:
-    """DataDriftPreset keyword arguments carrying our global and per-column methods and thresholds."""
+    """DataDriftPreset keyword arguments: each feature's method and threshold as the check judged
+    it (``DriftConfig.setting``), so the page marks drifted what the alert saw drifted."""
+    settings = {column: drift.setting(column) for column in features}
     per_column_method = {
-        column: EVIDENTLY_METHODS[override.method]
-        for column, override in drift.columns.items()
-        if column in features and override.method != "auto"
+        column: EVIDENTLY_METHODS[method] for column, (method, _) in settings.items() if method != "auto"
     }
     per_column_threshold = {
-        column: override.threshold
-        for column, override in drift.columns.items()
-        if column in features and override.threshold is not None
+        column: threshold for column, (_, threshold) in settings.items() if threshold is not None
     }
     return {
         "method": EVIDENTLY_METHODS[drift.method],
@@ -124,11 +122,8 @@ def _method_options(drift: DriftConfig, features: list[str]) -> dict[str, Any]:
 
 
 def _prediction_drift_options(drift: DriftConfig, column: str) -> tuple[str | None, float | None]:
-    override = drift.columns.get(column)
-    if override is not None and override.method != "auto":
-        return EVIDENTLY_METHODS[override.method], override.threshold
-    threshold = override.threshold if override is not None and override.threshold is not None else None
-    return EVIDENTLY_METHODS[drift.method], threshold if threshold is not None else drift.threshold
+    method, threshold = drift.setting(column)
+    return EVIDENTLY_METHODS[method], threshold
 
 
 def _column_types(roles: _Roles) -> tuple[list[str], list[str]]:

@@ -1,9 +1,8 @@
 """A monitor's run history as the index pages and ``monitor history`` show it.
 
 The store keeps each run's full JSON result (docs/reference.md, "JSON output"); this module
-turns stored runs, and the run being checked right now (written to the store
-only after its report), into ``RunSummary`` rows: time, window, rows, status,
-drifted columns and the main performance metric against its reference.
+turns stored runs into ``RunSummary`` rows: time, window, rows, status, drifted columns
+and the main performance metric against its reference.
 """
 
 from __future__ import annotations
@@ -15,17 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config.models import Config, MonitorConfig
+from monitor.records.store import RunRecord
 from monitor.reports.index import RunSummary
 from monitor.reports.paths import report_path
-from monitor.results import MonitorResult
-from monitor.store.records import RunRecord
+from monitor.store import Store
 
 logger = logging.getLogger(__name__)
 
 # The metric a chart follows when no performance_drop rule names one: the most telling first.
 CLASSIFICATION_PREFERENCE = ("roc_auc", "f1", "accuracy", "precision", "recall", "log_loss")
 REGRESSION_PREFERENCE = ("rmse", "mae", "r2", "mape")
-PENDING_RUN_ID = "pending"
 
 
 def metric_preference(monitor: MonitorConfig | None) -> tuple[str, ...]:
@@ -104,48 +102,13 @@ def summary_from_record(record: RunRecord, preference: Iterable[str], reports_di
     )
 
 
-def summary_from_result(
-    result: MonitorResult, preference: Iterable[str], reports_dir: Path, at: datetime | None = None
-) -> RunSummary:
-    """The run in progress (not in the store yet), as the store will hold it."""
-    data = result.to_dict()
-    metric, current, reference = _main_metric(data.get("performance"), preference)
-    window = result.windows.current
-    return RunSummary(
-        run_id=PENDING_RUN_ID,
-        monitor=result.monitor,
-        at=_utc(at or datetime.now(timezone.utc)),
-        window_start=_utc(window.start),
-        window_end=_utc(window.end),
-        rows=result.rows,
-        reference_rows=result.reference_rows,
-        status="error" if result.error else ("alert" if result.firing else "ok"),
-        drift_share=result.drift.share if result.drift else None,
-        drifted_columns=_drifted_columns(data.get("drift")),
-        metric=metric,
-        metric_current=current,
-        metric_reference=reference,
-        report_path=_report_file(reports_dir, result.monitor, data.get("report"), window.end),
-        error=result.error,
-    )
-
-
-def monitor_history(config: Config, store: Any, name: str, last: int) -> list[RunSummary]:
-    """The newest ``last`` runs of monitor ``name``, newest first."""
+def monitor_history(config: Config, store: Store, name: str, last: int) -> list[RunSummary]:
+    """The ``last`` runs of monitor ``name`` with the newest windows, newest window first."""
     preference = metric_preference(config.monitors.get(name))
     records: list[RunRecord] = store.runs(name, last=last)
     return [summary_from_record(record, preference, config.reports.dir) for record in records]
 
 
-def all_history(
-    config: Config, store: Any, last: int, pending: MonitorResult | None = None
-) -> dict[str, list[RunSummary]]:
-    """Every configured monitor's runs (plus ``pending``, the run being recorded), newest first."""
-    runs_by_monitor: dict[str, list[RunSummary]] = {}
-    for name in config.monitors:
-        runs = monitor_history(config, store, name, last) if store is not None else []
-        if pending is not None and pending.monitor == name:
-            preference = metric_preference(config.monitors[name])
-            runs.insert(0, summary_from_result(pending, preference, config.reports.dir))
-        runs_by_monitor[name] = runs
-    return runs_by_monitor
+def all_history(config: Config, store: Store, last: int) -> dict[str, list[RunSummary]]:
+    """Every configured monitor's runs, newest window first."""
+    return {name: monitor_history(config, store, name, last) for name in config.monitors}

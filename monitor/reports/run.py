@@ -1,8 +1,7 @@
-"""Reports for runs: where the checker and `monitor report` turn a window into an HTML file.
+"""Reports of runs: the HTML report of a recorded run, ``monitor report``, and the index.
 
-After each report written into ``reports.dir``: old reports are pruned
-(``reports.keep``) and the index pages are regenerated from the store's history,
-plus the run being checked, which the runner records only after its report.
+A run's report is written after the run is recorded, so the index pages, rebuilt from
+the store's history each time a report is written, always include it.
 """
 
 from __future__ import annotations
@@ -11,12 +10,12 @@ import logging
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pandas as pd
-
 from monitor.config.models import Config, MonitorConfig
 from monitor.errors import ConfigError, MonitorError, SourceError
-from monitor.results import MonitorResult
+from monitor.evaluate import Frames, evaluate
+from monitor.records.result import MonitorResult
 from monitor.secrets import scrub
+from monitor.store import Store, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -24,44 +23,29 @@ logger = logging.getLogger(__name__)
 INDEX_RUNS = 1000
 
 
-def write_run_report(
-    config: Config,
-    monitor: MonitorConfig,
-    result: MonitorResult,
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    out_path: Path | None = None,
+def write_recorded_report(
+    config: Config, monitor: MonitorConfig, result: MonitorResult, frames: Frames, store: Store
 ) -> Path:
-    """The Evidently drift report of exactly this run's windows, with the run's methods and thresholds.
-
-    Written to ``reports.dir/<monitor>/<window end>.html`` unless ``out_path``
-    says otherwise; a report in ``reports.dir`` also prunes and re-indexes it.
-    """
-    written = _build(config, monitor, result, reference, current, out_path)
-    if out_path is None:
-        after_report(config, result.monitor, pending=result, written=written)
+    """The report of a run just recorded, at ``result.report``; then prune and re-index."""
+    assert result.report is not None
+    written = build_report(config, monitor, result, frames, result.report)
+    after_report(config, store, result.monitor, written)
     return written
 
 
-def _build(
-    config: Config,
-    monitor: MonitorConfig,
-    result: MonitorResult,
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    out_path: Path | None,
+def build_report(
+    config: Config, monitor: MonitorConfig, result: MonitorResult, frames: Frames, path: Path
 ) -> Path:
+    """The Evidently report of exactly this run's windows, with the run's methods and thresholds."""
     from monitor.reports.evidently import build_drift_report
-    from monitor.reports.paths import report_path
 
     window = result.windows.current
-    path = out_path or report_path(config.reports.dir, result.monitor, window.end)
     return build_drift_report(
         monitor_name=result.monitor,
-        reference=reference,
-        current=current,
-        numerical=result.numerical,
-        categorical=result.categorical,
+        reference=frames.reference,
+        current=frames.current,
+        numerical=list(result.numerical),
+        categorical=list(result.categorical),
         drift=monitor.drift,
         prediction=monitor.prediction,
         target_column=monitor.target.column if monitor.target else None,
@@ -73,48 +57,37 @@ def _build(
     )
 
 
-def after_report(
-    config: Config, name: str, *, pending: MonitorResult | None = None, written: Path | None = None
-) -> None:
+def after_report(config: Config, store: Store, name: str, written: Path) -> None:
     """Prune the monitor's old reports and regenerate the index; failures are logged, never raised."""
     from monitor.reports.paths import prune_reports
 
-    # The report just written stays even when it is older than `keep` (a backfill with --at):
-    # the run's JSON and its notifications name it.
-    protected = [written] if written is not None else []
+    # The report just written stays even when it is older than `keep` (an old --at): the
+    # run's JSON and its notifications name it.
     try:
-        prune_reports(config.reports.dir, name, config.reports.keep, datetime.now(timezone.utc), protected)
+        prune_reports(config.reports.dir, name, config.reports.keep, datetime.now(timezone.utc), [written])
     except OSError as exc:
         logger.error("monitor %s: old reports not pruned: %s", name, exc)
-    if pending is not None and written is not None:
-        pending.report = written
-    refresh_index(config, pending=pending)
+    refresh_index(config, store)
 
 
-def refresh_index(config: Config, pending: MonitorResult | None = None) -> list[Path]:
+def refresh_index(config: Config, store: Store) -> list[Path]:
     """Rewrite ``reports.dir/index.html`` and each monitor's page from the store's run history."""
     from monitor.reports.history import all_history
     from monitor.reports.index import write_index
-    from monitor.store import open_store
 
-    store = None
     try:
-        store = open_store(config.store)
-        runs_by_monitor = all_history(config, store, INDEX_RUNS, pending=pending)
-        return write_index(config.reports.dir, runs_by_monitor)
+        return write_index(config.reports.dir, all_history(config, store, INDEX_RUNS))
     except (MonitorError, OSError) as exc:  # the report is written; a stale index is no reason to fail
         logger.error("report index under %s not updated: %s", config.reports.dir, scrub(str(exc)))
         return []
-    finally:
-        if store is not None:
-            store.close()
 
 
 def report_for_window(config: Config, name: str, at: datetime, output: str | None) -> Path:
-    """`monitor report`: read the windows ending at ``at`` and write their report."""
-    from monitor.runner import Checker
+    """`monitor report`: read the windows ending at ``at`` and write their report (no run is recorded)."""
+    from monitor.reports.paths import report_path
 
-    result, frames = Checker(config, None, dry_run=True).evaluate(name, at)
+    evaluation = evaluate(name, config.monitors[name], at)
+    result, frames = evaluation.result, evaluation.frames
     if result.error or frames is None:
         raise SourceError(result.error or f"monitor {name}: the windows could not be read")
     for which, window, rows in (
@@ -126,8 +99,14 @@ def report_for_window(config: Config, name: str, at: datetime, output: str | Non
                 f"--at: the {which} window of monitor {name} "
                 f"[{window.start.isoformat()}, {window.end.isoformat()}) has no rows; nothing to report"
             )
-    out_path = Path(output) if output else None
-    path = _build(config, config.monitors[name], result, *frames, out_path)
-    if out_path is None:  # not a run: nothing new to list, but the index now links this window's report
-        after_report(config, name, written=path)
+    if output is not None:
+        return build_report(config, config.monitors[name], result, frames, Path(output))
+    path = build_report(
+        config, config.monitors[name], result, frames, report_path(config.reports.dir, name, at)
+    )
+    store = open_store(config.store)
+    try:  # not a run: nothing new to list, but the index now links this window's report
+        after_report(config, store, name, path)
+    finally:
+        store.close()
     return path

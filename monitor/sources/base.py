@@ -85,15 +85,30 @@ class ColumnNotFoundError(ConfigError):
         self.column = column
 
 
+class TableNotFoundError(ConfigError):
+    """The config names a table the database does not have: a config mistake (exit 2)."""
+
+    def __init__(self, table: str, message: str) -> None:
+        super().__init__(message)
+        self.table = table
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``candidates``, or nothing."""
+    ordered = sorted(candidates)
+    same_but_case = [c for c in ordered if c.lower() == name.lower()]
+    hint = same_but_case or difflib.get_close_matches(name, ordered, n=1, cutoff=0.6)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
 def require_columns(wanted: Iterable[str], available: Iterable[str], where: str) -> None:
     """Raise ColumnNotFoundError naming the first column of ``wanted`` that ``where`` lacks."""
     present = set(available)
     for name in wanted:
         if name not in present:
-            same_but_case = [c for c in sorted(present) if c.lower() == name.lower()]
-            hint = same_but_case or difflib.get_close_matches(name, sorted(present), n=1, cutoff=0.6)
-            also = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ColumnNotFoundError(name, f"column {name!r} not found in {where}{also}")
+            raise ColumnNotFoundError(
+                name, f"column {name!r} not found in {where}{did_you_mean(name, present)}"
+            )
 
 
 def kind_of_dtype(dtype: Any) -> ColumnKind:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 import sqlalchemy as sa
@@ -25,7 +25,15 @@ from sqlalchemy.sql.expression import ColumnElement
 from monitor.config.models import SourceConfig
 from monitor.errors import SourceError
 from monitor.secrets import MASK, mask_database_url
-from monitor.sources.base import ColumnKind, Source, kind_of_values, require_columns, unique
+from monitor.sources.base import (
+    ColumnKind,
+    Source,
+    TableNotFoundError,
+    did_you_mean,
+    kind_of_values,
+    require_columns,
+    unique,
+)
 from monitor.sources.pgbinary import binary_results, loads_as_text, supports_binary
 from monitor.sources.records import frame_from_chunks
 from monitor.sources.timestamps import (
@@ -171,8 +179,8 @@ class SQLAlchemySource(Source):
         try:
             with connection:
                 yield connection
-        except sa.exc.NoSuchTableError as exc:
-            raise SourceError(f"table {self.config.table!r} not found in {self.masked_url}") from exc
+        except sa.exc.NoSuchTableError:
+            self._missing_table(connection)
         except sa.exc.SQLAlchemyError as exc:
             self._raise(f"cannot read {self.location}", exc)
 
@@ -211,7 +219,7 @@ class SQLAlchemySource(Source):
                 schema, name = self._table_name()
                 inspector = sa.inspect(connection)
                 if not inspector.has_table(name, schema=schema):
-                    raise SourceError(f"table {self.config.table!r} not found in {self.masked_url}")
+                    self._missing_table(connection)
                 reflected = inspector.get_columns(name, schema=schema)
                 self._columns = {info["name"]: info["type"] for info in reflected}
             else:
@@ -220,6 +228,16 @@ class SQLAlchemySource(Source):
                 with connection.execute(everything) as result:
                     self._columns = dict.fromkeys(result.keys())
         return self._columns
+
+    def _missing_table(self, connection: Connection) -> NoReturn:
+        """A table the database lacks is a config mistake: say so, with the closest name it has."""
+        schema, name = self._table_name()
+        try:
+            tables = sa.inspect(connection).get_table_names(schema=schema)
+        except sa.exc.SQLAlchemyError:
+            tables = []
+        hint = did_you_mean(name, tables)
+        raise TableNotFoundError(name, f"table {self.config.table!r} not found in {self.masked_url}{hint}")
 
     def _table_name(self) -> tuple[str | None, str]:
         schema, _, name = str(self.config.table).rpartition(".")

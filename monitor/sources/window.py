@@ -15,7 +15,7 @@ import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.errors import ConfigError
-from monitor.sources.base import ColumnKind, ColumnNotFoundError, unique
+from monitor.sources.base import ColumnKind, ColumnNotFoundError, TableNotFoundError, unique
 from monitor.sources.registry import open_source
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ def read_window(
         return _read_window(monitor, columns, start, end)
     except ColumnNotFoundError as exc:
         raise ConfigError(exc.detail, key=column_key(monitor, exc.column)) from exc
+    except TableNotFoundError as exc:
+        raise ConfigError(exc.detail, key="source.table") from exc
 
 
 def column_key(monitor: MonitorConfig, column: str) -> str | None:
@@ -89,16 +91,24 @@ def target_source_config(monitor: MonitorConfig) -> SourceConfig:
 
 def _join_target(frame: pd.DataFrame, labels_config: SourceConfig, column: str, key: str) -> pd.DataFrame:
     keys = frame[key]
-    with open_source(labels_config) as labels_source:
-        labels = labels_source.read_keys(key, [column], keys) if keys.notna().any() else None
-        if labels is None:
-            labels = pd.DataFrame({key: pd.Series(dtype=keys.dtype), column: pd.Series(dtype=float)})
+    try:
+        labels = _labels(labels_config, column, key, keys)
+    except TableNotFoundError as exc:
+        raise ConfigError(exc.detail, key="target.table") from exc
     # a label corrected later is written again: the last row of a key wins
     labels = labels.drop_duplicates(subset=[key], keep="last")
     labels[key] = _align_keys(labels[key], keys)
     logger.debug("joined %d label(s) onto %d row(s)", len(labels), len(frame))
     base = frame.drop(columns=[column]) if column in frame.columns and column != key else frame
     return base.merge(labels, on=key, how="left", validate="many_to_one")
+
+
+def _labels(labels_config: SourceConfig, column: str, key: str, keys: pd.Series) -> pd.DataFrame:
+    with open_source(labels_config) as labels_source:
+        labels = labels_source.read_keys(key, [column], keys) if keys.notna().any() else None
+    if labels is None:
+        labels = pd.DataFrame({key: pd.Series(dtype=keys.dtype), column: pd.Series(dtype=float)})
+    return labels
 
 
 def _align_keys(label_keys: pd.Series, log_keys: pd.Series) -> pd.Series:
@@ -122,9 +132,12 @@ def check_monitor_source(monitor: MonitorConfig) -> list[str]:
 
         kinds, where = spark_column_kinds(monitor.source)
     else:
-        with open_source(monitor.source) as source:
-            kinds = source.list_columns()
-            where = source.location
+        try:
+            with open_source(monitor.source) as source:
+                kinds = source.list_columns()
+                where = source.location
+        except TableNotFoundError as exc:  # the same words `monitor check` would say
+            return [f"source.table: {exc.detail}"]
     timestamp = monitor.source.timestamp
     if timestamp not in kinds:
         problems.append(f"source.timestamp: column {timestamp!r} not found in {where}")
@@ -138,10 +151,13 @@ def check_monitor_source(monitor: MonitorConfig) -> list[str]:
     if target is not None and target.separate:
         key = str(target.join_on)
         problems.extend(_missing([key], kinds, where, "target.join_on"))
-        with open_source(target_source_config(monitor)) as labels:
-            label_kinds = labels.list_columns()
-            problems.extend(_missing([key], label_kinds, labels.location, "target.join_on"))
-            problems.extend(_missing([target.column], label_kinds, labels.location, "target.column"))
+        try:
+            with open_source(target_source_config(monitor)) as labels:
+                label_kinds = labels.list_columns()
+                problems.extend(_missing([key], label_kinds, labels.location, "target.join_on"))
+                problems.extend(_missing([target.column], label_kinds, labels.location, "target.column"))
+        except TableNotFoundError as exc:
+            problems.append(f"target.table: {exc.detail}")
     elif target is not None:
         problems.extend(_missing([target.column], kinds, where, "target.column"))
     return problems

@@ -10,8 +10,9 @@ computes performance.
 
 from typing import TYPE_CHECKING, Any
 
+from monitor.records.drift import ColumnDrift, DriftResult
 from monitor.stats.columns import infer_column_kinds
-from monitor.stats.drift import ColumnDrift, DriftResult, column_drift, dataset_drift
+from monitor.stats.drift import column_drift, dataset_drift
 from monitor.stats.methods import METHODS, DriftMethod, auto_method
 from monitor.stats.quality import missing_shares
 

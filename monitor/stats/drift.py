@@ -20,13 +20,13 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
 
-from monitor.config.models import DRIFT_METHODS, ColumnDriftConfig, DriftConfig
+from monitor.config.models import DRIFT_METHODS, DriftConfig
 from monitor.errors import ConfigError
-from monitor.stats.methods import METHODS, Kind, auto_method
+from monitor.records.drift import ColumnDrift, DriftResult, Kind
+from monitor.stats.methods import METHODS, auto_method
 from monitor.stats.prepare import prepare_column
 
 logger = logging.getLogger(__name__)
@@ -37,29 +37,6 @@ PARALLEL_MIN_VALUES = 200_000
 MAX_THREADS = 8
 
 ProgressCallback = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class ColumnDrift:
-    column: str
-    kind: Kind
-    method: str
-    score: float | None
-    threshold: float
-    drifted: bool
-
-
-@dataclass(frozen=True)
-class DriftResult:
-    columns: list[ColumnDrift]
-    share: float  # drifted columns / columns with a score
-    dataset_drift: bool
-
-    def column(self, name: str) -> ColumnDrift:
-        for drift in self.columns:
-            if drift.column == name:
-                return drift
-        raise KeyError(name)
 
 
 def column_drift(
@@ -119,9 +96,8 @@ def dataset_drift(
 ) -> DriftResult:
     """Drift of every feature and the dataset verdict.
 
-    A column's method and threshold come from ``config.columns[name]`` when set there,
-    else from ``config.method`` / ``config.threshold`` (which, as in Evidently, applies to
-    whatever method ``auto`` picks), else the method's default threshold. The dataset
+    A column's method and threshold are ``config.setting(name)`` (a ``threshold`` applies,
+    as in Evidently, to whatever method ``auto`` picks; ``None`` is the method's default). The dataset
     drifts when at least ``config.share`` of the scored columns drift (Evidently: >=);
     with no scored column it does not drift.
 
@@ -170,10 +146,7 @@ def _thread_count(requested: int | None, columns: int, values: int) -> int:
 
 
 def _column_settings(name: str, kind: Kind, config: DriftConfig) -> tuple[str, float | None]:
-    override = config.columns.get(name, ColumnDriftConfig())
-    # a per-column entry that only sets a threshold keeps the monitor's method
-    method = override.method if "method" in override.model_fields_set else config.method
-    threshold = override.threshold if override.threshold is not None else config.threshold
+    method, threshold = config.setting(name)
     check_method(name, kind, method)
     return method, threshold
 

@@ -19,6 +19,7 @@ from typing import ClassVar, Literal
 import numpy as np
 import numpy.typing as npt
 
+from monitor.records.drift import Kind
 from monitor.stats.binning import (
     binned_shares,
     category_counts,
@@ -29,7 +30,6 @@ from monitor.stats.binning import (
 )
 from monitor.stats.wasserstein import wasserstein_distance
 
-Kind = Literal["numerical", "categorical"]
 Sample = npt.NDArray[np.generic]
 
 # Evidently picks a method by the size of the reference (rows left after dropping missing values)

@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
 
 from monitor.errors import ConfigError
-from monitor.stats.methods import Kind
+from monitor.records.drift import Kind
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

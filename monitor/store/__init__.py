@@ -8,15 +8,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from monitor.store.records import MetricValue, OutboxItem, RunRecord, Silence, new_id
+from monitor.records.store import MetricValue, OutboxItem, RunRecord, Silence, new_id
+from monitor.store.abc import Store
 
 if TYPE_CHECKING:
     from monitor.store.sqlalchemy import SQLAlchemyStore
 
-__all__ = ["MetricValue", "OutboxItem", "RunRecord", "SQLAlchemyStore", "Silence", "new_id", "open_store"]
+__all__ = [
+    "MetricValue",
+    "OutboxItem",
+    "RunRecord",
+    "SQLAlchemyStore",
+    "Silence",
+    "Store",
+    "new_id",
+    "open_store",
+]
 
 
-def open_store(url: str) -> SQLAlchemyStore:
+def open_store(url: str) -> Store:
+    """The store behind a SQLAlchemy URL (SQLite, PostgreSQL, or any dialect SQLAlchemy has)."""
     from monitor.store.sqlalchemy import SQLAlchemyStore
 
     return SQLAlchemyStore(url)

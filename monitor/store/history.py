@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from monitor.results import MonitorResult
-from monitor.store.records import MetricValue, RunRecord
+from monitor.records.result import MonitorResult
+from monitor.records.store import MetricValue, RunRecord
 
 
 def run_record(run_id: str, result: MonitorResult, started_at: datetime, finished_at: datetime) -> RunRecord:
-    status = "error" if result.error else ("alert" if result.firing else "ok")
     return RunRecord(
         run_id=run_id,
         monitor=result.monitor,
@@ -21,12 +20,13 @@ def run_record(run_id: str, result: MonitorResult, started_at: datetime, finishe
         reference_start=result.windows.reference.start,
         reference_end=result.windows.reference.end,
         reference_rows=result.reference_rows,
-        status=status,
+        status=result.status,
         error=result.error,
         drift_share=result.drift.share if result.drift else None,
         dataset_drift=result.drift.dataset_drift if result.drift else None,
         report_path=str(result.report) if result.report else None,
         result=result.to_dict(),
+        live=result.live,
     )
 
 

@@ -12,14 +12,15 @@ import logging
 import os
 import socket
 import uuid
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from monitor.errors import StoreError
 from monitor.store import schema
-from monitor.store.sqlalchemy import SQLAlchemyStore
+from monitor.store.abc import Store
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,10 @@ def new_holder_id() -> str:
 
 
 class Lease:
+    """One daemon's hold on the store's lease: ``acquire`` at every heartbeat, ``release`` at exit."""
+
     def __init__(
-        self, store: SQLAlchemyStore, ttl: timedelta, *, holder: str | None = None, name: str = DAEMON_LEASE
+        self, store: Store, ttl: timedelta, *, holder: str | None = None, name: str = DAEMON_LEASE
     ) -> None:
         self.store = store
         self.ttl = ttl
@@ -42,48 +45,62 @@ class Lease:
 
     def acquire(self) -> bool:
         """Take or renew the lease; False when another live holder has it. Raises StoreError."""
+        return self.store.acquire_lease(self.name, self.holder, self.ttl)
+
+    def release(self) -> None:
+        """Expire our lease now so a standby takes over at its next heartbeat. Raises StoreError."""
+        self.store.release_lease(self.name, self.holder)
+
+    def current_holder(self) -> tuple[str, datetime] | None:
+        """(holder, expires_at) of the lease as the store has it, or None. Raises StoreError."""
+        return self.store.lease_holder(self.name)
+
+
+class LeaseStore:
+    """The lease in SQL, mixed into ``SQLAlchemyStore``, which provides ``_begin`` (a translated
+    transaction that creates the tables on first use)."""
+
+    def _begin(self) -> AbstractContextManager[Connection]:  # pragma: no cover - provided by the store
+        raise NotImplementedError
+
+    def acquire_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
         table = schema.leases
         now = datetime.now(timezone.utc)
-        expires_at = now + self.ttl
-        # _begin is the store's transaction with error translation (and table creation on first use)
-        with self.store._begin() as connection:
+        expires_at = now + ttl
+        with self._begin() as connection:
             taken = connection.execute(
                 update(table)
-                .where(table.c.name == self.name)
-                .where((table.c.holder == self.holder) | (table.c.expires_at < now))
-                .values(holder=self.holder, expires_at=expires_at)
+                .where(table.c.name == name)
+                .where((table.c.holder == holder) | (table.c.expires_at < now))
+                .values(holder=holder, expires_at=expires_at)
             )
             if taken.rowcount == 1:
                 return True
-            exists = connection.execute(select(table.c.name).where(table.c.name == self.name)).first()
+            exists = connection.execute(select(table.c.name).where(table.c.name == name)).first()
             if exists:
                 return False
         try:
-            with self.store._begin() as connection:
-                connection.execute(
-                    insert(table).values(name=self.name, holder=self.holder, expires_at=expires_at)
-                )
+            with self._begin() as connection:
+                connection.execute(insert(table).values(name=name, holder=holder, expires_at=expires_at))
         except StoreError as exc:
             if isinstance(exc.__context__, IntegrityError):  # another daemon inserted first: theirs
                 return False
             raise
         return True
 
-    def release(self) -> None:
-        """Expire our lease now so a standby takes over at its next heartbeat. Raises StoreError."""
+    def release_lease(self, name: str, holder: str) -> None:
         table = schema.leases
-        with self.store._begin() as connection:
+        with self._begin() as connection:
             connection.execute(
                 update(table)
-                .where(table.c.name == self.name, table.c.holder == self.holder)
+                .where(table.c.name == name, table.c.holder == holder)
                 .values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1))
             )
 
-    def current_holder(self) -> tuple[str, datetime] | None:
-        """(holder, expires_at) of the lease as the store has it, or None. Raises StoreError."""
+    def lease_holder(self, name: str) -> tuple[str, datetime] | None:
         table = schema.leases
-        with self.store._begin() as connection:
+        with self._begin() as connection:
             row = connection.execute(
-                select(table.c.holder, table.c.expires_at).where(table.c.name == self.name)
+                select(table.c.holder, table.c.expires_at).where(table.c.name == name)
             ).first()
         return (str(row.holder), row.expires_at) if row else None

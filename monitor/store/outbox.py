@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from monitor.alerts.events import AlertEvent, Notification
+from monitor.records.events import AlertEvent, Notification
+from monitor.records.store import OutboxItem
 from monitor.store import schema
-from monitor.store.records import OutboxItem
 
 
 class OutboxStore:

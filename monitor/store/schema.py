@@ -22,7 +22,12 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    inspect,
+    text,
+    true,
 )
+from sqlalchemy.engine import Engine
+from sqlalchemy.schema import CreateColumn
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -66,12 +71,14 @@ runs = Table(
     Column("reference_start", Time),
     Column("reference_end", Time),
     Column("reference_rows", Integer),
-    Column("status", String(16), nullable=False),  # ok | alert | error
+    Column("status", String(16), nullable=False),  # ok | alert | no_data | error
     Column("error", Text),
     Column("drift_share", Float),
     Column("dataset_drift", Boolean),
     Column("report_path", Text),
     Column("result", Text, nullable=False),  # the run's JSON document (docs/reference.md, "JSON output")
+    # false: history (an older window, a backfill), which changed no alert
+    Column("live", Boolean, nullable=False, default=True, server_default=true()),
     Index("ix_monitor_runs_monitor_end", "monitor", "window_end"),
 )
 
@@ -163,3 +170,15 @@ leases = Table(
     Column("holder", String(200), nullable=False),
     Column("expires_at", Time, nullable=False),
 )
+
+
+def create_tables(engine: Engine) -> None:
+    """Create what is missing: tables, and columns added since a store was first created."""
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        present = {column["name"] for column in inspect(connection).get_columns(runs.name)}
+        table = connection.dialect.identifier_preparer.format_table(runs)
+        for column in runs.columns:
+            if column.name not in present:
+                definition = CreateColumn(column).compile(dialect=connection.dialect)
+                connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {definition}"))

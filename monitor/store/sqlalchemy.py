@@ -12,24 +12,26 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.alerts.events import Notification
-from monitor.alerts.state import AlertState, Step
 from monitor.errors import StoreError
+from monitor.records.alerts import AlertState, Step
+from monitor.records.events import Notification
+from monitor.records.store import MetricValue, RunRecord, Silence
 from monitor.secrets import mask_database_url
 from monitor.store import schema
+from monitor.store.abc import Store
+from monitor.store.lease import LeaseStore
 from monitor.store.outbox import OutboxStore, outbox_row
-from monitor.store.records import MetricValue, RunRecord, Silence
 
 log = logging.getLogger(__name__)
 
 
-class SQLAlchemyStore(OutboxStore):
+class SQLAlchemyStore(OutboxStore, LeaseStore, Store):
     """Run history, metric history, alert states, outbox and silences in one SQL database."""
 
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
@@ -46,7 +48,7 @@ class SQLAlchemyStore(OutboxStore):
         """A transaction whose failures become StoreError without the URL's password."""
         try:
             if not self._ready:
-                schema.metadata.create_all(self.engine)
+                schema.create_tables(self.engine)
                 self._ready = True
             with self.engine.begin() as connection:
                 yield connection
@@ -83,7 +85,9 @@ class SQLAlchemyStore(OutboxStore):
             for step in steps:
                 self._save_step(connection, run, step)
             for notification in notifications:
-                connection.execute(insert(schema.outbox).values(**outbox_row(notification, run.finished_at)))
+                # delivery runs on the real clock, whatever clock judged the alerts
+                queued_at = datetime.now(timezone.utc)
+                connection.execute(insert(schema.outbox).values(**outbox_row(notification, queued_at)))
 
     def _save_step(self, connection: Connection, run: RunRecord, step: Step) -> None:
         row = {**asdict(step.after), "updated_at": run.finished_at}
@@ -109,20 +113,36 @@ class SQLAlchemyStore(OutboxStore):
                 )
             )
 
+    def set_report(self, run_id: str, report_path: str | None) -> None:
+        with self._begin() as connection:
+            connection.execute(
+                update(schema.runs).where(schema.runs.c.run_id == run_id).values(report_path=report_path)
+            )
+
     def last_run(self, monitor: str) -> RunRecord | None:
+        """The run of the monitor's newest window."""
         runs = self.runs(monitor, last=1)
         return runs[0] if runs else None
 
     def runs(self, monitor: str, last: int = 30) -> list[RunRecord]:
-        """The newest ``last`` runs of a monitor, newest first."""
+        table = schema.runs
         query = (
-            select(schema.runs)
-            .where(schema.runs.c.monitor == monitor)
-            .order_by(schema.runs.c.finished_at.desc())
+            select(table)
+            .where(table.c.monitor == monitor)
+            .order_by(table.c.window_end.desc(), table.c.finished_at.desc())
             .limit(last)
         )
         with self._begin() as connection:
             return [_run_record(row._mapping) for row in connection.execute(query)]
+
+    def latest_window_end(self, monitor: str) -> datetime | None:
+        table = schema.runs
+        query = select(func.max(table.c.window_end)).where(
+            table.c.monitor == monitor, table.c.status != "error"
+        )
+        with self._begin() as connection:
+            value: datetime | None = connection.execute(query).scalar()  # max() keeps the column's type
+        return value
 
     def metric_history(
         self, monitor: str, name: str, subject: str = ""

@@ -11,7 +11,7 @@ import http.server
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -30,6 +30,12 @@ HOURS = 24
 
 def at(hour: int) -> datetime:
     return T0 + timedelta(hours=hour)
+
+
+def clock_at(hour: int) -> Callable[[], datetime]:
+    """The wall clock of a daemon that runs window ``hour`` as it ends: ``for`` and
+    ``repeat_interval`` count it (delivery keeps the real clock)."""
+    return lambda: at(hour)
 
 
 def write_log(path: Path, breaching_hours: Iterable[int]) -> None:

@@ -21,7 +21,7 @@ import requests
 from monitor.alerts.dispatch import Dispatcher
 from monitor.runner import Checker
 from monitor.store import open_store
-from tests.alerts.scenario import at, load, write_config, write_log
+from tests.alerts.scenario import at, clock_at, load, write_config, write_log
 
 BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 pytestmark = pytest.mark.skipif(
@@ -73,7 +73,8 @@ def check(config_path: Path, hour: int) -> None:
     config = load(config_path)
     store = open_store(config.store)
     try:
-        Checker(config, store).run(None, at(hour))
+        clock = clock_at(hour)
+        Checker(config, store, clock=clock).run(None, at(hour))
         assert Dispatcher(config, store).drain(5) == 0
     finally:
         store.close()

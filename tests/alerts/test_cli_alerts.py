@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,23 +25,31 @@ def monitor(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def check(config_path: Path, hour: int) -> None:
+def check(config_path: Path, hour: int, wall_clock: datetime | None = None) -> None:
+    """The run of window ``hour``, as a daemon would make it at ``wall_clock`` (default: that hour)."""
     config = load(config_path)
     store = open_store(config.store)
     try:
-        Checker(config, store).run(None, at(hour))
+        clock = (lambda: wall_clock) if wall_clock is not None else (lambda: at(hour))
+        Checker(config, store, clock=clock).run(None, at(hour))
         Dispatcher(config, store).drain(3)
     finally:
         store.close()
 
 
 def test_silence_keeps_the_state_and_sends_nothing_until_unsilenced(tmp_path: Path) -> None:
+    # silences are set in wall-clock time, so the runs happen now, 40 minutes apart
+    started = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+
+    def run(hour: int) -> None:
+        check(config, hour, started + timedelta(minutes=40 * (hour - 1)))
+
     with receiver(default=(204, "", {})) as hook:
         write_log(tmp_path / "log.db", breaching_hours=range(1, 10))
         channels = {"hook": {"type": "webhook", "url": hook.url + "/hook", **fast_retry()}}
-        rule = {"rule": "missing_values", "columns": ["x"], "repeat_interval": "1h", "channels": ["hook"]}
+        rule = {"rule": "missing_values", "columns": ["x"], "repeat_interval": "30m", "channels": ["hook"]}
         config = write_config(tmp_path, channels, [rule])
-        check(config, 1)
+        run(1)
         assert len(hook.received) == 1
 
         silenced = monitor(
@@ -57,11 +66,11 @@ def test_silence_keeps_the_state_and_sends_nothing_until_unsilenced(tmp_path: Pa
             line for line in listed.stdout.splitlines() if "missing_values" in line and "firing" in line
         )
         assert "scorer" in row and "x" in row and silence_id in row
-        assert "2026-01-02 01:00 UTC" in row  # firing since the window it started in
+        assert f"{started:%Y-%m-%d %H:%M} UTC" in row  # firing since the run that started it
         assert f"silence {silence_id}" in listed.stdout and "known outage" in listed.stdout
 
-        check(config, 2)  # the repeat would be due (1h), but the alert is silenced
-        check(config, 3)
+        run(2)  # the repeat would be due (30m), but the alert is silenced
+        run(3)
         assert len(hook.received) == 1
         config_obj = load(config)
         store = open_store(config_obj.store)
@@ -72,7 +81,7 @@ def test_silence_keeps_the_state_and_sends_nothing_until_unsilenced(tmp_path: Pa
         removed = monitor("alerts", "unsilence", "-c", str(config), silence_id)
         assert removed.returncode == 0, removed.stderr
         assert silence_id in removed.stdout
-        check(config, 4)
+        run(4)
         assert len(hook.received) == 2  # notifies again now that nobody mutes it
 
         again = monitor("alerts", "unsilence", "-c", str(config), silence_id)

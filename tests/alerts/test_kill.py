@@ -44,6 +44,7 @@ def check_in_process(config_path: Path, hour: int) -> None:
     config = load(config_path)
     store = open_store(config.store)
     try:
+        # the wall clock, as the `monitor check` processes it follows read it
         Checker(config, store).run(None, at(hour))
         Dispatcher(config, store).drain(5)
     finally:

@@ -16,7 +16,7 @@ from standardwebhooks.webhooks import Webhook
 from monitor.alerts.dispatch import Dispatcher
 from monitor.runner import Checker
 from monitor.store import open_store
-from tests.alerts.scenario import Receiver, at, fast_retry, load, receiver, write_config, write_log
+from tests.alerts.scenario import Receiver, at, clock_at, fast_retry, load, receiver, write_config, write_log
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMTIzNDU2Nzg5MA=="
 SLACK_PATH = "/services/T0AAA/B0BBB/slackTokenSecret42"
@@ -27,7 +27,8 @@ def check(config_path: Path, hour: int, budget: float = 5.0) -> None:
     config = load(config_path)
     store = open_store(config.store)
     try:
-        Checker(config, store).run(None, at(hour))
+        clock = clock_at(hour)
+        Checker(config, store, clock=clock).run(None, at(hour))
         Dispatcher(config, store).drain(budget)
     finally:
         store.close()

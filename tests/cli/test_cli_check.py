@@ -84,21 +84,6 @@ def test_table_without_json(credit_dir: Path) -> None:
         json.loads(stdout)
 
 
-def test_a_stored_run_then_resolved_alerts(tmp_path: Path, credit_dir: Path) -> None:
-    """Without --dry-run the run is recorded; the next quiet run lists the alerts it resolved."""
-    (tmp_path / "credit.db").symlink_to(credit_dir / "credit.db")
-    (tmp_path / "monitor.yaml").write_text(CONFIG + "reports: {when: never}\n")  # HTML is not the point here
-    code, stdout, _ = _check(tmp_path, "--json", "--at", AFTER_DRIFT)
-    assert code == 1 and (tmp_path / "state.db").exists()
-    firing = {(a["rule"], a["status"]) for a in _by_name(stdout)["credit-default"]["alerts"]}
-    assert ("dataset_drift", "firing") in firing
-    code, stdout, _ = _check(tmp_path, "--json", "--at", BEFORE_DRIFT)
-    assert code == 0
-    resolved = {(a["rule"], a["status"]) for a in _by_name(stdout)["credit-default"]["alerts"]}
-    assert ("dataset_drift", "resolved") in resolved
-    assert all(status == "resolved" for _, status in resolved)
-
-
 @pytest.mark.evidently
 def test_features_inferred_as_evidently_does_and_printed(credit_dir: Path) -> None:
     code, stdout, stderr = _check(credit_dir, "-m", "inferred", "--json", "--dry-run", "--at", AFTER_DRIFT)

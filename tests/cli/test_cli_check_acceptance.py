@@ -132,7 +132,7 @@ def _assert_shape(monitor: dict[str, Any]) -> None:
         assert set(column) == {"column", "kind", "method", "score", "threshold", "drifted"}
     assert set(monitor["prediction_drift"]) == {"column", "method", "score", "threshold", "drifted"}
     for alert in monitor["alerts"]:
-        assert set(alert) == {"rule", "subject", "status", "channels"}
+        assert set(alert) == {"rule", "subject", "status", "silenced", "channels"}
     assert monitor["report"] is None  # a dry run writes nothing
     assert monitor["error"] is None
     quality = {c["column"]: c["missing_share"] for c in monitor["data_quality"]["columns"]}

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from monitor.store import open_store
@@ -32,11 +31,8 @@ def _offline_env() -> dict[str, str]:
 def test_demo_on_a_fresh_folder(tmp_path: Path) -> None:
     folder = tmp_path / "fresh" / "demo"
     env = _offline_env()
-    began = time.monotonic()
-    result = _monitor("demo", "--dir", str(folder), env=env)
-    elapsed = time.monotonic() - began
+    result = _monitor("demo", "--dir", str(folder), env=env)  # its speed is measured in benchmarks/
     assert result.returncode == 0, result.stderr
-    assert elapsed < 60
     assert "Traceback" not in result.stderr + result.stdout
     assert "Warning" not in result.stderr  # no library noise in the user's first minute
 

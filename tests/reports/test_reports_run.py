@@ -119,23 +119,21 @@ def test_history_of_an_unknown_monitor_is_a_usage_error(checked: Checked) -> Non
 def test_report_url_is_the_daemons_reports_path_without_base_url(checked: Checked) -> None:
     from monitor.alerts.notify import report_url
     from monitor.config import load_config
-    from monitor.results import MonitorResult
 
     config = load_config(checked.config)
-    result = MonitorResult.__new__(MonitorResult)
-    result.report = Path(checked.results[-1]["report"])
-    monitor_dir = result.report.parent.name
+    report = Path(checked.results[-1]["report"])
+    monitor_dir = report.parent.name
     expected = f"http://127.0.0.1:9199/reports/{monitor_dir}/2026-03-05T00-00-00.html"
-    assert report_url(config, result) == expected
+    assert report_url(config, report) == expected
     with_base = config.model_copy(
         update={"reports": config.reports.model_copy(update={"base_url": "https://mon.example/r/"})}
     )
-    assert report_url(with_base, result) == f"https://mon.example/r/{monitor_dir}/2026-03-05T00-00-00.html"
+    assert report_url(with_base, report) == f"https://mon.example/r/{monitor_dir}/2026-03-05T00-00-00.html"
     # A daemon bound to every interface links with this machine's name, not 0.0.0.0.
     on_all_interfaces = config.model_copy(
         update={"server": config.server.model_copy(update={"host": "0.0.0.0"})}
     )
-    url = report_url(on_all_interfaces, result)
+    url = report_url(on_all_interfaces, report)
     assert url == f"http://{socket.getfqdn()}:9199/reports/{monitor_dir}/2026-03-05T00-00-00.html"
 
 
