@@ -248,3 +248,23 @@ def test_text_listed_as_numerical_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="'city' is treated as numerical") as raised:
         evaluate_windows(monitor, resolve_windows(monitor, times[-1].to_pydatetime()))
     assert raised.value.key == "features.numerical"
+
+
+def test_report_of_a_pushdown_monitor_reads_its_windows(folder: Path, tmp_path: Path) -> None:
+    """``monitor report`` shows rows, so it reads the windows here even under compute: pushdown."""
+    monitor = MONITOR.format(name="there", path=folder / "log.parquet", extra=", compute: pushdown")
+    # Evidently cannot draw a column left empty in one window ("sparse"): the others will do
+    monitor = monitor.replace("[normal, ties, constant, offset, sparse]", "[normal, ties, offset]")
+    config = "store: sqlite:///state.db\nmonitors:\n" + monitor
+    (tmp_path / "monitor.yaml").write_text(config)
+    command = [sys.executable, "-m", "monitor.cli", "report", "-c", "monitor.yaml", "-m", "there"]
+    result = subprocess.run(
+        [*command, "--at", AT.isoformat(), "-o", "out.html"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "out.html").stat().st_size > 0
