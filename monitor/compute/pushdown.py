@@ -11,14 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from monitor.compute import scores
 from monitor.compute.base import WindowStatistics
 from monitor.compute.labels import classification_metrics, regression_metrics
-from monitor.compute.sql import SqlEngine, TypeKind
 from monitor.compute.statements import (
     WindowSpec,
     cdf_gap,
@@ -38,6 +37,10 @@ from monitor.errors import ConfigError
 from monitor.records.drift import ColumnDrift, DriftResult, Kind
 from monitor.records.result import MetricComparison, Performance
 from monitor.records.windows import Windows
+
+if TYPE_CHECKING:
+    from monitor.compute.sql import SqlEngine, TypeKind
+
 from monitor.sources.base import ColumnNotFoundError, unique
 from monitor.stats.binning import HISTOGRAM_MIN_DISTINCT
 from monitor.stats.columns import INTEGER_CARDINALITY_LIMIT

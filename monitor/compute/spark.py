@@ -1,15 +1,12 @@
 """Spark SQL computing pushdown for a ``spark:`` source (a table or view, or a query).
 
-One Spark session per process (Spark allows one active session per JVM), started on
-first use with ``source.spark.master`` and ``conf``, the session time zone set to UTC
-so window bounds mean the same instants as elsewhere. pyspark is an optional
+The session is the process's one (``monitor.sources.spark``). pyspark is an optional
 dependency (``model-monitor[spark]``) and needs Java 17+.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,40 +17,9 @@ from monitor.compute.dialects import DIALECTS, table_expression
 from monitor.compute.sql import SqlEngine, TypeKind, type_kind
 from monitor.config.models import SourceConfig
 from monitor.errors import ConfigError, SourceError
-from monitor.sources.base import ColumnKind
+from monitor.sources.spark import spark_session
 
 logger = logging.getLogger(__name__)
-
-_session_lock = threading.Lock()
-_sessions: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
-
-
-def spark_session(master: str, conf: dict[str, str]) -> Any:
-    """The process's Spark session for ``master`` (started on first use)."""
-    key = (master, tuple(sorted(conf.items())))
-    with _session_lock:
-        session = _sessions.get(key)
-        if session is None:
-            try:
-                from pyspark.sql import SparkSession
-            except ImportError:
-                raise ConfigError(
-                    "a spark: source needs pyspark: pip install 'model-monitor[spark]'"
-                ) from None
-            builder = SparkSession.builder.master(master).appName("monitor")
-            builder = builder.config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-            # stdout may carry --json and stderr is the user's: no progress bars from Spark
-            builder = builder.config("spark.ui.showConsoleProgress", "false")
-            for name, value in conf.items():
-                builder = builder.config(name, value)
-            try:
-                session = builder.getOrCreate()
-            except Exception as exc:  # no Java, a master that cannot be reached
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise SourceError(f"cannot start Spark (master {master!r}): {first}") from exc
-            session.sparkContext.setLogLevel("ERROR")
-            _sessions[key] = session
-        return session
 
 
 def _utc(value: Any) -> Any:
@@ -117,20 +83,3 @@ class SparkEngine(SqlEngine):
                 raise SourceError(f"cannot read {self.location}: {first}") from exc
             self._types = {field.name: type_kind(field.dataType.simpleString()) for field in schema.fields}
         return self._types
-
-
-_COLUMN_KINDS: dict[TypeKind, ColumnKind] = {
-    "float": "numerical",
-    "int": "numerical",
-    "decimal": "numerical",
-    "bool": "categorical",
-    "string": "categorical",
-    "datetime": "datetime",
-    "other": "other",
-}
-
-
-def spark_column_kinds(source: SourceConfig) -> tuple[dict[str, ColumnKind], str]:
-    """The columns of a spark: source and their kinds, for ``monitor validate --connect``."""
-    engine = SparkEngine(source)
-    return {name: _COLUMN_KINDS[kind] for name, kind in engine.column_types().items()}, engine.location

@@ -127,17 +127,12 @@ def check_monitor_source(monitor: MonitorConfig) -> list[str]:
     A source that cannot be reached at all raises SourceError.
     """
     problems: list[str] = []
-    if monitor.source.spark is not None:  # read only by Spark itself (monitor.compute.spark)
-        from monitor.compute.spark import spark_column_kinds
-
-        kinds, where = spark_column_kinds(monitor.source)
-    else:
-        try:
-            with open_source(monitor.source) as source:
-                kinds = source.list_columns()
-                where = source.location
-        except TableNotFoundError as exc:  # the same words `monitor check` would say
-            return [f"source.table: {exc.detail}"]
+    try:
+        with open_source(monitor.source) as source:
+            kinds = source.list_columns()
+            where = source.location
+    except TableNotFoundError as exc:  # the same words `monitor check` would say
+        return [f"source.table: {exc.detail}"]
     timestamp = monitor.source.timestamp
     if timestamp not in kinds:
         problems.append(f"source.timestamp: column {timestamp!r} not found in {where}")
