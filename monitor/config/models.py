@@ -30,15 +30,6 @@ DriftMethodName = Literal[
 ]
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
 REGRESSION_METRICS = ("mae", "rmse", "mape", "r2")
-RULES = (
-    "dataset_drift",
-    "column_drift",
-    "prediction_drift",
-    "performance_drop",
-    "missing_values",
-    "no_data",
-    "run_failed",
-)
 RuleName = Literal[
     "dataset_drift",
     "column_drift",
