@@ -84,29 +84,54 @@ def to_utc(value: Any) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+class SparkConfig(Model):
+    """A Spark session for a ``spark:`` source (docs/reference.md, "Where the statistics are computed")."""
+
+    master: str = "local[2]"
+    conf: dict[str, str] = Field(default_factory=dict)
+
+
+class DuckDBConfig(Model):
+    """Embedded DuckDB computing pushdown over ``path`` files: its memory cap and spill directory."""
+
+    memory_limit: str | None = None  # e.g. "1GB"; DuckDB's default is 80% of the machine
+    temp_directory: str | None = None  # where DuckDB spills past memory_limit
+    threads: int | None = Field(None, ge=1)
+
+
 class SourceConfig(Model):
-    """A prediction log: a SQL table or query (``url``), or files (``path`` glob)."""
+    """A prediction log: a SQL table or query (``url``), files (``path`` glob) or a Spark table."""
 
     url: str | None = None
     table: str | None = None
     query: str | None = None
     path: str | None = None
+    spark: SparkConfig | None = None
     timestamp: Name
     # epoch numbers in the timestamp column: s | ms | us | ns; omitted: read from their magnitude
     timestamp_unit: Literal["s", "ms", "us", "ns"] | None = None
+    compute: Literal["local", "pushdown", "auto"] = "auto"
+    max_local_rows: int = Field(5_000_000, ge=0)
+    duckdb: DuckDBConfig = DuckDBConfig()
 
     @model_validator(mode="after")
     def _one_kind(self) -> SourceConfig:
-        if (self.url is None) == (self.path is None):
-            raise ValueError("give either url (a SQL database) or path (CSV/Parquet files), not both")
-        if self.url is not None and (self.table is None) == (self.query is None):
-            raise ValueError("a SQL source needs exactly one of table or query")
+        if sum(kind is not None for kind in (self.url, self.path, self.spark)) != 1:
+            raise ValueError(
+                "give one of url (a SQL database), path (CSV/Parquet files) or spark (a Spark table)"
+            )
+        if (self.url is not None or self.spark is not None) and (self.table is None) == (self.query is None):
+            raise ValueError(f"a {'SQL' if self.url else 'Spark'} source needs exactly one of table or query")
         if self.path is not None and (self.table or self.query):
             raise ValueError("table and query are for SQL sources (url), not files (path)")
+        if self.spark is not None and self.compute == "local":
+            raise ValueError("a spark source is computed in Spark: use compute: pushdown or auto")
         return self
 
     @property
-    def kind(self) -> Literal["sql", "files"]:
+    def kind(self) -> Literal["sql", "files", "spark"]:
+        if self.spark is not None:
+            return "spark"
         return "sql" if self.url is not None else "files"
 
 

@@ -81,6 +81,7 @@ class MonitorResult:
     breaches: tuple[RuleOutcome, ...] = ()
     # False: an older window than one already evaluated, or a backfill; it changed no alert
     live: bool = True
+    compute: str = "local"  # the engine that computed the statistics (docs/reference.md)
     report: Path | None = None
     error: str | None = None
     # the exit code the failure calls for (2: the config is at fault, e.g. a column the source
@@ -123,6 +124,7 @@ class MonitorResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "monitor": self.monitor,
+            "compute": self.compute,
             "window": self.windows.current.to_dict(self.rows),
             "reference": self.windows.reference.to_dict(self.reference_rows),
             "drift": _drift_dict(self.drift),

@@ -89,7 +89,10 @@ def report_for_window(config: Config, name: str, at: datetime, output: str | Non
     """`monitor report`: read the windows ending at ``at`` and write their report (no run is recorded)."""
     from monitor.reports.paths import report_path
 
-    evaluation = evaluate(name, config.monitors[name], at)
+    monitor = config.monitors[name]
+    # a report shows the rows themselves: read the windows here, whatever compute: says
+    local = monitor.model_copy(update={"source": monitor.source.model_copy(update={"compute": "local"})})
+    evaluation = evaluate(name, local, at)
     result, frames = evaluation.result, evaluation.frames
     if result.error or frames is None:
         raise SourceError(result.error or f"monitor {name}: the windows could not be read")

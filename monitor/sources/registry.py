@@ -11,6 +11,7 @@ from monitor.sources.base import Source
 SOURCES: dict[str, str] = {
     "sql": "monitor.sources.sqlalchemy:SQLAlchemySource",
     "files": "monitor.sources.files:FileSource",
+    "spark": "monitor.sources.spark:SparkSource",  # computed in Spark; lists its columns only
 }
 
 

@@ -33,7 +33,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("monitor.sources",),
     ("monitor.windows",),
     ("monitor.stats",),
+    ("monitor.compute",),
     ("monitor.evaluate",),
+    ("monitor.compute.local",),  # the local engine is the evaluation itself
     (
         "monitor.alerts",
         "monitor.alerts.rules",

@@ -25,7 +25,7 @@ REFERENCE = (datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 2, 1, tzi
 WEEK = pd.Timedelta(days=7)
 
 MONITOR_KEYS = {
-    "monitor", "window", "reference", "drift", "prediction_drift", "performance",
+    "monitor", "compute", "window", "reference", "drift", "prediction_drift", "performance",
     "data_quality", "alerts", "report", "error",
 }  # fmt: skip
 
@@ -121,6 +121,7 @@ def _hand_accuracy(window: pd.DataFrame) -> tuple[int, float]:
 
 def _assert_shape(monitor: dict[str, Any]) -> None:
     assert set(monitor) == MONITOR_KEYS
+    assert monitor["compute"] == "local"  # a small log from files is computed in memory
     for part in ("window", "reference"):
         assert set(monitor[part]) == {"start", "end", "rows"}
         for bound in ("start", "end"):

@@ -1,0 +1,219 @@
+"""``monitor check`` on big windows: computed locally vs pushed down (DuckDB, PostgreSQL, Spark).
+
+    .venv/bin/python benchmarks/scale.py                                # Parquet 1M and 10M, PostgreSQL 1M, Spark 1M
+    .venv/bin/python benchmarks/scale.py --rows 1000000 --no-postgres --no-spark --json out.json
+    .venv/bin/python benchmarks/scale.py --rows 10000000 --no-local     # pushdown only at 10M
+
+N reference + N current rows x 23 columns (``drift_data``: 20 numerical, 2 categorical, a
+score). Each check is a fresh ``monitor check --json --dry-run`` process; its wall time and
+peak RSS (``VmHWM``, polled) are measured as in ``drift.py``. Spark's executors run in a JVM
+beside the ``monitor`` process: its RSS is the Python process only (the JVM's heap is
+``spark.driver.memory``). ``max rel diff`` is the largest relative difference between a
+pushed-down score and the local check's on the same data. Target (issue 13): pushdown at
+10M + 10M x 23 from Parquet under 1 GB peak RSS and under 90 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from drift import run_child  # noqa: E402
+from drift_data import (  # noqa: E402
+    CURRENT_END,
+    CURRENT_START,
+    REFERENCE_START,
+    window_frame,
+    write_config,
+)
+
+CHUNK = 1_000_000
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DUCKDB = "duckdb: {memory_limit: 512MB, threads: 2, temp_directory: '%s'}"
+
+
+def write_log(rows: int, path: Path) -> None:
+    """N reference rows then N current rows, written a million rows at a time (bounded memory)."""
+    rng = np.random.default_rng(0)
+    writer: pq.ParquetWriter | None = None
+    for start, end, shifted in ((REFERENCE_START, CURRENT_START, False), (CURRENT_START, CURRENT_END, True)):
+        chunks = max(1, math.ceil(rows / CHUNK))
+        span = (end - start) / chunks
+        for index in range(chunks):
+            size = min(CHUNK, rows - index * CHUNK)
+            frame = window_frame(
+                size, start + index * span, span - timedelta(microseconds=1), rng, shifted, 20
+            )
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if writer is None:
+                # microsecond timestamps: Spark reads no nanosecond Parquet timestamps
+                writer = pq.ParquetWriter(path, table.schema, coerce_timestamps="us")
+            writer.write_table(table, row_group_size=256 * 1024)
+    assert writer is not None
+    writer.close()
+
+
+def load_postgres(parquet: Path, table: str) -> str | None:
+    """The Parquet log copied into PostgreSQL (COPY), or None when the server is not there."""
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    try:
+        connection = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True)
+    except psycopg.OperationalError:
+        return None
+    file = pq.ParquetFile(parquet)
+    names = file.schema_arrow.names
+    columns = ", ".join(
+        f'"{name}" '
+        + ("timestamptz" if name == "timestamp" else "text" if name in ("merchant", "country") else "float8")
+        for name in names
+    )
+    with connection:
+        connection.execute(f'DROP TABLE IF EXISTS "{table}"')
+        connection.execute(f'CREATE TABLE "{table}" ({columns})')
+        with connection.cursor().copy(f'COPY "{table}" FROM STDIN') as copy:
+            for batch in file.iter_batches(batch_size=200_000):
+                frame = batch.to_pandas()
+                copy.write(frame.to_csv(sep="\t", header=False, index=False, na_rep="\\N"))
+        connection.execute(f'CREATE INDEX ON "{table}" ("timestamp")')
+        connection.execute(f'ANALYZE "{table}"')
+    return POSTGRES
+
+
+def check(folder: Path, name: str, source: str) -> dict[str, Any]:
+    directory = folder / name
+    directory.mkdir(exist_ok=True)
+    config = write_config(directory, source)
+    command = [sys.executable, "-m", "monitor.cli", "check", "-c", str(config), "--json", "--dry-run"]
+    run = run_child([*command, "--at", CURRENT_END.isoformat()])
+    result: dict[str, Any] = {
+        "case": name,
+        **{k: run[k] for k in ("seconds", "cpu_seconds", "rss_mb", "code")},
+    }
+    try:
+        monitor = json.loads(run["stdout"])["monitors"][0]
+    except (ValueError, IndexError, KeyError):
+        result["error"] = run["stdout"][-500:]
+        return result
+    result["compute"] = monitor["compute"]
+    result["error"] = monitor["error"]
+    result["scores"] = {c["column"]: c["score"] for c in (monitor["drift"] or {"columns": []})["columns"]}
+    if monitor["prediction_drift"]:
+        result["scores"]["prediction"] = monitor["prediction_drift"]["score"]
+    return result
+
+
+def max_relative_difference(scores: dict[str, float | None], local: dict[str, float | None]) -> float | None:
+    worst = 0.0
+    for column, expected in local.items():
+        got = scores.get(column)
+        if expected is None or got is None:
+            if expected is not got:
+                return math.inf
+            continue
+        worst = max(worst, abs(got - expected) / max(abs(expected), 1e-300))
+    return worst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--no-local", action="store_true", help="skip compute: local (6+ GB at 10M)")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument("--others-at", type=int, default=1_000_000, help="rows for PostgreSQL and Spark")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--keep", type=Path, help="a folder to keep the data in (default: a temporary one)")
+    arguments = parser.parse_args()
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as temporary:
+        root = arguments.keep or Path(temporary)
+        root.mkdir(parents=True, exist_ok=True)
+        for rows in arguments.rows:
+            folder = root / f"rows_{rows}"
+            folder.mkdir(exist_ok=True)
+            parquet = folder / "log.parquet"
+            if not parquet.exists():
+                clock = time.perf_counter()
+                write_log(rows, parquet)
+                print(
+                    f"wrote {rows:,} + {rows:,} rows in {time.perf_counter() - clock:.0f}s", file=sys.stderr
+                )
+            cases = []
+            if not arguments.no_local:
+                cases.append(
+                    ("parquet local", f'{{path: "{parquet}", timestamp: timestamp, compute: local}}')
+                )
+            spill = DUCKDB % (folder / "spill")
+            cases.append(
+                (
+                    "parquet pushdown",
+                    f'{{path: "{parquet}", timestamp: timestamp, compute: pushdown, {spill}}}',
+                )
+            )
+            if rows == arguments.others_at and not arguments.no_postgres:
+                url = load_postgres(parquet, f"scale_{rows}")
+                if url is not None:
+                    table = f"scale_{rows}"
+                    for mode in ("local", "pushdown"):
+                        source = f'{{url: "{url}", table: {table}, timestamp: timestamp, compute: {mode}}}'
+                        cases.append((f"postgresql {mode}", source))
+            if rows == arguments.others_at and not arguments.no_spark:
+                spark = (
+                    '{master: "local[2]", conf: {spark.sql.shuffle.partitions: "4", spark.driver.memory: 2g}}'
+                )
+                query = f"SELECT * FROM parquet.`{parquet}`"
+                cases.append(
+                    ("spark pushdown", f'{{spark: {spark}, query: "{query}", timestamp: timestamp}}')
+                )
+            local_scores: dict[str, dict[str, float | None]] = {}
+            for name, source in cases:
+                result = check(folder, name.replace(" ", "_"), source)
+                result["rows"] = rows
+                family = name.split()[0] if name.split()[0] != "spark" else "parquet"
+                if name.endswith("local") and "scores" in result:
+                    local_scores[family] = result["scores"]
+                if "scores" in result and family in local_scores and not name.endswith("local"):
+                    result["max_rel_diff"] = max_relative_difference(result["scores"], local_scores[family])
+                results.append(result)
+                print(f"{name} {rows:,}: {result['seconds']:.1f}s {result['rss_mb']:.0f} MB", file=sys.stderr)
+    print(table_of(results))
+    if arguments.json:
+        arguments.json.write_text(json.dumps(results, indent=2, default=str))
+
+
+def table_of(results: list[dict[str, Any]]) -> str:
+    lines = [
+        f"{'rows':>12} {'case':<20} {'engine':<11} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'max rel diff':>12}"
+    ]
+    for result in results:
+        difference = result.get("max_rel_diff")
+        lines.append(
+            f"{result['rows']:>12,} {result['case']:<20} {str(result.get('compute')):<11} {result['seconds']:>7.1f} "
+            f"{result['cpu_seconds']:>7.1f} {result['rss_mb']:>8.0f} "
+            f"{'-' if difference is None else f'{difference:.1e}':>12}"
+            + (f"  error: {result['error']}" if result.get("error") else "")
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Embedded DuckDB computing pushdown over a ``path:`` source's Parquet and CSV files.
+
+One in-process connection per engine, capped by ``source.duckdb.memory_limit`` and
+spilling to ``source.duckdb.temp_directory`` (docs/reference.md, "Where the statistics
+are computed"). DuckDB is an optional dependency (``model-monitor[duckdb]``).
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+from typing import Any
+
+from sqlglot import exp
+
+from monitor.compute.dialects import DIALECTS
+from monitor.compute.sql import SqlEngine, TypeKind, type_kind
+from monitor.config.models import SourceConfig
+from monitor.errors import ConfigError, SourceError
+from monitor.sources.files import CSV_SUFFIXES, PARQUET_SUFFIXES
+
+logger = logging.getLogger(__name__)
+
+
+def _import_duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError:
+        raise ConfigError(
+            "compute: pushdown over files needs DuckDB: pip install 'model-monitor[duckdb]'"
+        ) from None
+    return duckdb
+
+
+def _files(pattern: str) -> tuple[list[str], list[str]]:
+    matches = sorted(name for name in glob.glob(pattern, recursive=True) if not name.endswith("/"))
+    if not matches:
+        raise SourceError(f"no file matches {pattern!r}")
+    parquet = [name for name in matches if name.lower().endswith(PARQUET_SUFFIXES)]
+    csv = [name for name in matches if name.lower().endswith(CSV_SUFFIXES)]
+    others = sorted(set(matches) - set(parquet) - set(csv))
+    if others:
+        raise SourceError(f"{others[0]!r} (matched by {pattern!r}) is neither .csv nor .parquet")
+    return parquet, csv
+
+
+def _scan(function: str, files: list[str]) -> exp.Expression:
+    paths = exp.Array(expressions=[exp.Literal.string(name) for name in files])
+    union = exp.EQ(this=exp.column("union_by_name"), expression=exp.true())
+    return exp.Anonymous(this=function, expressions=[paths, union])
+
+
+class DuckDBEngine(SqlEngine):
+    name = "duckdb"
+    dialect = DIALECTS["duckdb"]
+
+    def __init__(self, source: SourceConfig) -> None:
+        super().__init__(source)
+        if source.path is None:
+            raise ConfigError("the duckdb engine computes over a path: source")
+        self.path = source.path
+        self._connection: Any = None
+        self._relation: exp.Expression | None = None
+        self._types: dict[str, TypeKind] | None = None
+
+    @property
+    def location(self) -> str:
+        return f"files {self.path!r}"
+
+    def connection(self) -> Any:
+        if self._connection is None:
+            duckdb = _import_duckdb()
+            settings = self.source.duckdb
+            config: dict[str, Any] = {}
+            if settings.memory_limit is not None:
+                config["memory_limit"] = settings.memory_limit
+            if settings.temp_directory is not None:
+                config["temp_directory"] = settings.temp_directory
+            if settings.threads is not None:
+                config["threads"] = settings.threads
+            try:
+                self._connection = duckdb.connect(":memory:", config=config)
+            except duckdb.Error as exc:
+                raise ConfigError(f"source.duckdb: {exc}") from exc
+        return self._connection
+
+    def source_expression(self) -> exp.Expression:
+        if self._relation is None:
+            parquet, csv = _files(self.path)
+            scans = [_scan("read_parquet", parquet)] if parquet else []
+            scans += [_scan("read_csv_auto", csv)] if csv else []
+            if len(scans) == 1:
+                self._relation = exp.Table(this=scans[0])
+            else:
+                union = exp.Union(
+                    this=exp.select("*").from_(exp.Table(this=scans[0])),
+                    expression=exp.select("*").from_(exp.Table(this=scans[1])),
+                    distinct=False,
+                    by_name=True,
+                )
+                self._relation = exp.Subquery(this=union)
+        return self._relation
+
+    def fetch(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        duckdb = _import_duckdb()
+        try:
+            rows: list[tuple[Any, ...]] = self.connection().execute(sql, params).fetchall()
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SourceError(f"cannot compute over {self.location}: {first}") from exc
+        return rows
+
+    def column_types(self) -> dict[str, TypeKind]:
+        if self._types is None:
+            rows = self.run(("DESCRIBE SELECT * FROM __monitor_source__", _empty()))
+            self._types = {str(row[0]): type_kind(str(row[1])) for row in rows}
+        return self._types
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def _empty() -> Any:
+    from monitor.compute.statements import Statement
+
+    return Statement()

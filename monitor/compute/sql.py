@@ -1,0 +1,136 @@
+"""The base of every pushdown engine: statements rendered in the engine's dialect and run there.
+
+Subclasses say how to run a statement, what the source is as a relation, and the types
+of its columns; the statistics themselves are assembled in ``monitor.compute.pushdown``.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
+
+from sqlglot import exp
+
+from monitor.compute.base import ComputeEngine, WindowStatistics
+from monitor.compute.dialects import SOURCE_TABLE, Dialect, quote, render
+from monitor.compute.statements import Statement, WindowSpec, row_count
+from monitor.config.models import MonitorConfig, SourceConfig
+from monitor.errors import ConfigError
+from monitor.records.windows import Interval, Windows
+from monitor.sources.timestamps import TimeStorage, detect_storage
+
+logger = logging.getLogger(__name__)
+
+# what drift and inference need to know of a column's SQL type
+TypeKind = Literal["float", "int", "bool", "string", "datetime", "decimal", "other"]
+
+
+def type_kind(type_name: str) -> TypeKind:
+    """The kind of a SQL type name, as DuckDB, PostgreSQL, SQLite and Spark spell them."""
+    name = type_name.lower()
+    if any(word in name for word in ("double", "float", "real")):
+        return "float"
+    if any(word in name for word in ("decimal", "numeric")):
+        return "decimal"
+    if "bool" in name:
+        return "bool"
+    if "int" in name or name in ("long", "short", "byte"):
+        return "int"
+    if "time" in name or "date" in name:
+        return "datetime"
+    if any(word in name for word in ("char", "text", "string", "varchar", "clob")):
+        return "string"
+    return "other"
+
+
+class InexactTimeFilter(ConfigError):
+    """The engine cannot select a window's rows exactly (``compute: auto`` then computes locally)."""
+
+
+class SqlEngine(ComputeEngine):
+    """An engine that computes by running SQL where the data is."""
+
+    dialect: ClassVar[Dialect]
+
+    def __init__(self, source: SourceConfig) -> None:
+        super().__init__(source)
+        self._storage: TimeStorage | None = None
+        self._storage_known = False
+
+    @property
+    def engine_name(self) -> str:
+        """The name ``--json`` reports (``"compute"``)."""
+        return self.dialect.name
+
+    @abstractmethod
+    def fetch(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` (in this engine's dialect) with ``params`` bound; errors as SourceError."""
+
+    @abstractmethod
+    def source_expression(self) -> exp.Expression:
+        """The source as a relation: a table, a subquery or a table function over files."""
+
+    @abstractmethod
+    def column_types(self) -> dict[str, TypeKind]:
+        """Every column of the source and the kind of its type, in source order."""
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """What to call the source in messages (secrets masked)."""
+
+    # -- running statements ----------------------------------------------------------------
+
+    def run(self, built: tuple[str, Statement]) -> list[tuple[Any, ...]]:
+        sql, statement = built
+        rendered = render(sql, self.dialect, self.source_expression())
+        logger.debug("%s: %s", self.engine_name, rendered)
+        return self.fetch(rendered, statement.params)
+
+    def one(self, built: tuple[str, Statement]) -> tuple[Any, ...]:
+        return self.run(built)[0]
+
+    def time_storage(self) -> TimeStorage | None:
+        """How the time column is stored, from one non-null value (None: no row has a time)."""
+        if not self._storage_known:
+            column = quote(self.source.timestamp)
+            rows = self.run(
+                (f"SELECT {column} FROM {SOURCE_TABLE} WHERE {column} IS NOT NULL LIMIT 1", Statement())
+            )
+            sample = rows[0][0] if rows else None
+            self._storage = (
+                None if sample is None else detect_storage(sample, self.source.timestamp, self.location)
+            )
+            if self._storage is not None and self._storage.local_offsets:
+                raise InexactTimeFilter(
+                    f"timestamp column {self.source.timestamp!r} of {self.location} holds text with local "
+                    "UTC offsets, which SQL compares only as text: use compute: local",
+                    key="source.compute",
+                )
+            self._storage_known = True
+        return self._storage
+
+    def spec(self, window: Interval) -> WindowSpec:
+        return WindowSpec(self.source.timestamp, self.time_storage(), window)
+
+    # -- the interface -----------------------------------------------------------------------
+
+    def row_counts(self, windows: Windows) -> tuple[int, int]:
+        return (
+            int(self.one(row_count(self.spec(windows.reference)))[0]),
+            int(self.one(row_count(self.spec(windows.current)))[0]),
+        )
+
+    def evaluate(self, monitor: MonitorConfig, windows: Windows) -> WindowStatistics:
+        from monitor.compute.pushdown import Pushdown
+
+        return Pushdown(self, monitor, windows).run()
+
+    def require_columns(self, names: Sequence[str]) -> dict[str, TypeKind]:
+        from monitor.sources.base import require_columns
+
+        types = self.column_types()
+        require_columns(names, types, self.location)
+        return types

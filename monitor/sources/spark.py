@@ -1,0 +1,96 @@
+"""A ``spark:`` source: a Spark table or view, or a Spark SQL query, computed in Spark.
+
+Its statistics are always pushed down (``monitor.compute.spark``); this module holds the
+process's Spark session and answers ``monitor validate --connect``. Its rows are never
+read into this process (docs/reference.md, "Where the statistics are computed").
+
+One Spark session per process (Spark allows one active session per JVM), started on
+first use with ``source.spark.master`` and ``conf``, its time zone set to UTC so window
+bounds mean the same instants as elsewhere.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+
+from monitor.errors import ConfigError, SourceError
+from monitor.sources.base import ColumnKind, Source
+
+_session_lock = threading.Lock()
+_sessions: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
+
+
+def spark_session(master: str, conf: dict[str, str]) -> Any:
+    """The process's Spark session for ``master`` (started on first use)."""
+    key = (master, tuple(sorted(conf.items())))
+    with _session_lock:
+        session = _sessions.get(key)
+        if session is None:
+            try:
+                from pyspark.sql import SparkSession
+            except ImportError:
+                raise ConfigError(
+                    "a spark: source needs pyspark: pip install 'model-monitor[spark]'"
+                ) from None
+            builder = SparkSession.builder.master(master).appName("monitor")
+            builder = builder.config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+            # stdout may carry --json and stderr is the user's: no progress bars from Spark
+            builder = builder.config("spark.ui.showConsoleProgress", "false")
+            for name, value in conf.items():
+                builder = builder.config(name, value)
+            try:
+                session = builder.getOrCreate()
+            except Exception as exc:  # no Java, a master that cannot be reached
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise SourceError(f"cannot start Spark (master {master!r}): {first}") from exc
+            session.sparkContext.setLogLevel("ERROR")
+            _sessions[key] = session
+        return session
+
+
+def _kind(type_name: str) -> ColumnKind:
+    name = type_name.lower()
+    if name in ("boolean", "string") or name.startswith(("varchar", "char")):
+        return "categorical"
+    if name.startswith(("timestamp", "date")):
+        return "datetime"
+    if name in ("double", "float", "int", "bigint", "smallint", "tinyint") or name.startswith("decimal"):
+        return "numerical"
+    return "other"
+
+
+class SparkSource(Source):
+    """The columns of a Spark table or query; its windows are computed in Spark, never read here."""
+
+    @property
+    def location(self) -> str:
+        if self.config.table is not None:
+            return f"Spark table {self.config.table!r}"
+        return "Spark query source"
+
+    def _relation(self) -> Any:
+        assert self.config.spark is not None
+        session = spark_session(self.config.spark.master, dict(self.config.spark.conf))
+        try:
+            if self.config.table is not None:
+                return session.table(self.config.table)
+            return session.sql(str(self.config.query).strip().rstrip(";"))
+        except Exception as exc:  # pyspark's AnalysisException: a missing table or bad SQL
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SourceError(f"cannot read {self.location}: {first}") from exc
+
+    def list_columns(self) -> dict[str, ColumnKind]:
+        return {field.name: _kind(field.dataType.simpleString()) for field in self._relation().schema.fields}
+
+    def read_window(self, columns: Sequence[str] | None, start: datetime, end: datetime) -> pd.DataFrame:
+        raise ConfigError(f"{self.location} is computed in Spark; its rows are not read here (HTML reports)")
+
+    def read_keys(self, key: str, columns: Sequence[str], keys: pd.Series) -> pd.DataFrame:
+        raise ConfigError(
+            f"{self.location} is computed in Spark; a target joined on join_on is not supported"
+        )
