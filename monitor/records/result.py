@@ -15,6 +15,7 @@ from typing import Any, Literal
 from monitor.errors import ConfigError, MonitorError
 from monitor.records.alerts import AlertSummary, RuleOutcome
 from monitor.records.drift import ColumnDrift, DriftResult
+from monitor.records.quality import DataQuality
 from monitor.records.windows import Windows
 from monitor.secrets import scrub
 
@@ -74,6 +75,7 @@ class MonitorResult:
     prediction_drift: ColumnDrift | None = None
     performance: Performance | None = None
     missing: Mapping[str, float] = field(default_factory=dict)
+    quality: DataQuality = DataQuality()  # volume, freshness, schema, new categories, ranges, duplicates
     # set by the alert transitions: alerts firing after this run or resolved by it, and what
     # this window breached (the same for a live run and for history)
     alerts: tuple[AlertSummary, ...] = ()
@@ -127,9 +129,7 @@ class MonitorResult:
             "drift": _drift_dict(self.drift),
             "prediction_drift": _column_dict(self.prediction_drift, with_kind=False),
             "performance": self.performance.to_dict() if self.performance else None,
-            "data_quality": {
-                "columns": [{"column": c, "missing_share": share} for c, share in self.missing.items()]
-            },
+            "data_quality": self.quality.to_dict(dict(self.missing)),
             "alerts": [alert.to_dict() for alert in self.alerts],
             "report": str(self.report) if self.report else None,
             "error": self.error,

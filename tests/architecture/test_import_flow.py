@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("monitor.sources",),
     ("monitor.windows",),
     ("monitor.stats",),
-    ("monitor.evaluate",),
+    ("monitor.evaluate", "monitor.incidents"),
     (
         "monitor.alerts",
         "monitor.alerts.rules",
