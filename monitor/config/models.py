@@ -30,21 +30,6 @@ DriftMethodName = Literal[
 ]
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
 REGRESSION_METRICS = ("mae", "rmse", "mape", "r2")
-RULES = (
-    "dataset_drift",
-    "column_drift",
-    "prediction_drift",
-    "performance_drop",
-    "missing_values",
-    "no_data",
-    "run_failed",
-    "volume",
-    "freshness",
-    "schema",
-    "new_categories",
-    "out_of_range",
-    "duplicates",
-)
 RuleName = Literal[
     "dataset_drift",
     "column_drift",
