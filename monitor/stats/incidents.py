@@ -90,8 +90,12 @@ def new_categories(
         if len(values) == 0 or len(reference) == 0:
             shares[column] = Offending(0.0)
             continue
-        known = pd.unique(reference[column].dropna())
-        new = values.notna().to_numpy() & ~values.isin(known).to_numpy()
+        # one hash pass over each column: its codes (-1: missing) and its distinct values,
+        # then the membership test on the few distinct values only
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        known = pd.unique(reference[column])
+        unseen = ~pd.Index(distinct).isin(known)
+        new = (codes >= 0) & unseen[np.maximum(codes, 0)]
         shares[column] = _offending(values, new)
     return shares
 
