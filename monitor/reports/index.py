@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
@@ -49,6 +49,7 @@ class RunSummary:
     metric_reference: float | None
     report_path: Path | None
     error: str | None
+    incidents: list[str] = field(default_factory=list)  # data-incident alerts firing: "rule subject"
 
 
 @cache
