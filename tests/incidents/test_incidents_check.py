@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.store import open_store
 from tests.incidents.broken_log import (
     BREAKS,
     check,
@@ -67,3 +68,28 @@ def test_parquet_day_file_lacking_a_column_fires_schema_and_checks_the_rest(tmp_
         {"column": "channel", "change": "missing", "reference_type": None, "current_type": None}
     ]
     assert {c["column"] for c in quality["columns"]} >= {"amount", "account_age_days", "country"}
+
+
+STORED = {  # the metric value each break moves, as the store keeps it: (name, subject)
+    "volume": ("volume_ratio", ""),
+    "new_categories": ("new_category_share", "country"),
+    "out_of_range": ("out_of_range_share", "amount"),
+    "duplicates": ("duplicate_share", "transaction_id"),
+}
+
+
+@pytest.mark.parametrize("way", list(STORED))
+def test_the_store_keeps_each_incident_figure_per_window(tmp_path: Path, way: str) -> None:
+    log = BREAKS[way](make_log(END), END)
+    run_both_days(tmp_path, write_sqlite(log, tmp_path / "log.db"))
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    try:
+        name, subject = STORED[way]
+        (before_end, before), (broken_end, broken) = store.metric_history("payments", name, subject)
+    finally:
+        store.close()
+    assert before_end < broken_end and before is not None and broken is not None
+    if way == "volume":  # 5% of the day's rows against a full week's rate
+        assert before > 0.8 and broken < 0.1
+    else:
+        assert before < 0.01 and broken > 0.04  # a clean day: under max_share
