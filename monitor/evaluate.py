@@ -105,7 +105,7 @@ def compute(
             ", ".join(categorical) or "none",
         )
     # a column whose values changed type (number -> text) has no drift to measure: schema tells it
-    changed = incidents.type_changes(reference, current, [*numerical, *categorical])
+    changed = stats.type_changes(reference, current, [*numerical, *categorical])
     if changed:
         retyped = {change.column for change in changed}
         log.warning("monitor %s: column(s) changed type: %s", result.monitor, ", ".join(sorted(retyped)))

@@ -45,10 +45,6 @@ def without_missing_columns(
     return monitor.model_copy(update={"features": kept}), changes
 
 
-def type_changes(reference: pd.DataFrame, current: pd.DataFrame, columns: list[str]) -> list[SchemaChange]:
-    return incidents.type_changes(reference, current, columns)
-
-
 def key_columns(monitor: MonitorConfig) -> list[str]:
     """The columns the ``duplicates`` rules key on: read with the window, never features."""
     return list(
@@ -73,9 +69,9 @@ def data_quality(
     if ranged:
         out_of_range = incidents.out_of_range(reference, current, numerical, _bounds(ranged))
     duplicates = None
-    key = key_columns(monitor)
-    if key:
-        duplicates = incidents.duplicates(current, key)
+    keyed = monitor.rules_named("duplicates")
+    if keyed and keyed[0].key:  # one figure per run: the first duplicates rule's key
+        duplicates = incidents.duplicates(current, keyed[0].key)
     return DataQuality(
         volume=incidents.volume(len(current), len(reference), windows),
         schema=schema,

@@ -317,6 +317,8 @@ class MonitorConfig(Model):
                 raise ValueError("prediction_drift needs a prediction: section")
             if rule.rule == "performance_drop":
                 self._check_metric(str(rule.metric))
+        if len({tuple(rule.key or ()) for rule in self.rules_named("duplicates")}) > 1:
+            raise ValueError("duplicates rules of one monitor must share one key (it is one figure per run)")
         if self.features is not None:
             judged = [*features, *self._prediction_columns()]
             unknown = [c for c in self.drift.columns if c not in judged]

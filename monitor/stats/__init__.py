@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.records.drift import ColumnDrift, DriftResult
 from monitor.stats.columns import infer_column_kinds
 from monitor.stats.drift import column_drift, dataset_drift
+from monitor.stats.incidents import type_changes
 from monitor.stats.methods import METHODS, DriftMethod, auto_method
 from monitor.stats.quality import missing_shares
 
@@ -30,6 +31,7 @@ __all__ = [
     "infer_column_kinds",
     "missing_shares",
     "performance_metrics",
+    "type_changes",
 ]
 
 

@@ -51,6 +51,7 @@ def test_defaults_documented_in_the_reference() -> None:
         ("{rule: new_categories, columns: [nope]}", "nope"),
         ("{rule: no_data, max_share: 0.2}", "max_share is for"),
         ("{rule: freshness, max_age: soon}", "max_age"),
+        ("{rule: duplicates, key: [a]}\n      - {rule: duplicates, key: [b]}", "share one key"),
     ],
 )
 def test_bad_options_name_the_rule_and_key(text: str, words: str) -> None:
