@@ -60,12 +60,12 @@ def _freshness(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome
 
 
 def _schema(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
-    if result.rows == 0:  # no value to tell a type by: only a missing column can be told
-        missing = [change for change in result.quality.schema if change.change == "missing"]
-        return [_schema_outcome(result.monitor, change.column, change) for change in missing]
     wanted = set(rule.columns) if rule.columns is not None else None
     changed = {change.column: change for change in result.quality.schema}
-    columns = list(dict.fromkeys([*changed, *result.missing]))
+    if result.rows == 0:  # no value to tell a type by: only a missing column can be told
+        columns = [column for column, change in changed.items() if change.change == "missing"]
+    else:
+        columns = list(dict.fromkeys([*changed, *result.missing]))
     outcomes = []
     for column in columns:
         if wanted is not None and column not in wanted:
