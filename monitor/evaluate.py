@@ -12,11 +12,12 @@ from datetime import datetime
 
 import pandas as pd
 
-from monitor import sources, stats
+from monitor import incidents, sources, stats
 from monitor.compute import evaluate_windows
 from monitor.config.models import MonitorConfig
 from monitor.errors import MonitorError
 from monitor.records.drift import ColumnDrift, Kind
+from monitor.records.quality import SchemaChange
 from monitor.records.result import MetricComparison, MonitorResult, Performance
 from monitor.records.windows import Interval, Windows
 from monitor.sources.nulltimes import count_without_timestamp
@@ -45,12 +46,19 @@ def evaluate(name: str, monitor: MonitorConfig, at: datetime) -> Evaluation:
     windows = resolve_windows(monitor, at)
     empty = MonitorResult(name, windows, drift_share_threshold=monitor.drift.share)
     try:
+        monitor, missing_columns = incidents.without_missing_columns(monitor, windows)
         pushed = evaluate_windows(monitor, windows)
+        frames: Frames | None = None
         if pushed is not None:  # computed where the data lives: no rows read, so no report
-            return Evaluation(pushed.onto(empty), None)
-        frames = read_windows(name, monitor, windows)
-        result = compute(monitor, empty, frames)
-        result = replace(result, rows_without_timestamp=count_without_timestamp(name, monitor))
+            result = pushed.onto(empty)
+        else:
+            frames = read_windows(name, monitor, windows)
+            result = compute(monitor, empty, frames, missing_columns)
+        result = replace(
+            result,
+            quality=replace(result.quality, freshness=incidents.freshness(monitor, windows.current.end)),
+            rows_without_timestamp=count_without_timestamp(name, monitor),
+        )
     except MonitorError as exc:  # a source down or a column missing: the other monitors still run
         failed = empty.failed(exc, "source")
         # the caller tells the user (the CLI's one error line, the daemon's run log)
@@ -88,7 +96,12 @@ def read_windows(name: str, monitor: MonitorConfig, windows: Windows) -> Frames:
     return Frames(reference, current)
 
 
-def compute(monitor: MonitorConfig, result: MonitorResult, frames: Frames) -> MonitorResult:
+def compute(
+    monitor: MonitorConfig,
+    result: MonitorResult,
+    frames: Frames,
+    missing_columns: tuple[SchemaChange, ...] = (),
+) -> MonitorResult:
     reference, current = frames.reference, frames.current
     result = replace(result, rows=len(current), reference_rows=len(reference))
     if monitor.features is not None:
@@ -102,9 +115,20 @@ def compute(monitor: MonitorConfig, result: MonitorResult, frames: Frames) -> Mo
             ", ".join(numerical) or "none",
             ", ".join(categorical) or "none",
         )
+    # a column whose values changed type (number -> text) has no drift to measure: schema tells it
+    changed = stats.type_changes(reference, current, [*numerical, *categorical])
+    if changed:
+        retyped = {change.column for change in changed}
+        log.warning("monitor %s: column(s) changed type: %s", result.monitor, ", ".join(sorted(retyped)))
+        numerical = [c for c in numerical if c not in retyped]
+        categorical = [c for c in categorical if c not in retyped]
     text = list(monitor.features.text) if monitor.features is not None else []
     drift = stats.dataset_drift(reference, current, numerical, categorical, monitor.drift, text=text)
     quality_columns = [*numerical, *categorical, *prediction_columns(monitor)]
+    schema = (*missing_columns, *changed)
+    quality = incidents.data_quality(
+        monitor, result.windows, reference, current, numerical, categorical, schema
+    )
     return replace(
         result,
         numerical=tuple(numerical),
@@ -114,6 +138,7 @@ def compute(monitor: MonitorConfig, result: MonitorResult, frames: Frames) -> Mo
         prediction_drift=prediction_drift(monitor, reference, current) if monitor.prediction else None,
         performance=performance(monitor, reference, current) if monitor.target else None,
         missing=stats.missing_shares(current, quality_columns),
+        quality=quality,
     )
 
 
@@ -141,7 +166,7 @@ def prediction_columns(monitor: MonitorConfig) -> list[str]:
 
 
 def not_features(monitor: MonitorConfig) -> set[str]:
-    excluded = {monitor.source.timestamp, *prediction_columns(monitor)}
+    excluded = {monitor.source.timestamp, *prediction_columns(monitor), *incidents.key_columns(monitor)}
     if monitor.target is not None:
         excluded.add(monitor.target.column)
         if monitor.target.join_on:
@@ -153,7 +178,7 @@ def wanted_columns(monitor: MonitorConfig) -> list[str] | None:
     """Only what the monitor uses is fetched; ``None`` (all) when features are to be inferred."""
     if monitor.features is None:
         return None
-    columns = [*monitor.features.all, *prediction_columns(monitor)]
+    columns = [*monitor.features.all, *prediction_columns(monitor), *incidents.key_columns(monitor)]
     target = monitor.target
     if target is not None and target.join_on and target.join_on not in columns:
         columns.append(target.join_on)

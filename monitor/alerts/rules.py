@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from monitor.alerts.incidents import INCIDENT_RULES
 from monitor.config.models import AlertRuleConfig
 from monitor.records.alerts import RuleOutcome
 from monitor.records.result import MonitorResult
@@ -90,10 +91,9 @@ def _missing_values(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOu
     for column, share in result.missing.items():
         if wanted is not None and column not in wanted:
             continue
-        summary = f"{result.monitor}: {share:.1%} of {column} missing (allowed {rule.max_share:.1%})"
-        outcomes.append(
-            RuleOutcome("missing_values", column, share > rule.max_share, share, rule.max_share, summary)
-        )
+        limit = rule.share_limit
+        summary = f"{result.monitor}: {share:.1%} of {column} missing (allowed {limit:.1%})"
+        outcomes.append(RuleOutcome("missing_values", column, share > limit, share, limit, summary))
     return outcomes
 
 
@@ -126,6 +126,7 @@ RULES: dict[str, Evaluator] = {
     "missing_values": _missing_values,
     "no_data": _no_data,
     "run_failed": _run_failed,
+    **INCIDENT_RULES,
 }
 
 

@@ -6,8 +6,9 @@ What a run may judge depends on what it saw (docs/reference.md, "Alerts: lifecyc
 window time"):
 
 - a run that failed judges only ``run_failed``: nothing else can be told without data;
-- a run with no rows judges only ``no_data`` and ``run_failed``; every other alert of the
-  monitor stays as it was, neither firing nor resolving on no evidence;
+- a run with no rows judges only ``no_data``, ``run_failed``, ``volume``, ``freshness`` and
+  (missing columns only) ``schema``; every other alert of the monitor stays as it was,
+  neither firing nor resolving on no evidence;
 - history (a window ending at or before the latest one already evaluated, or a backfill)
   changes no alert at all: what its window breached is reported, nothing more.
 
@@ -29,7 +30,9 @@ from monitor.records.result import MonitorResult
 from monitor.records.store import Silence
 
 ON_FAILURE = frozenset({"run_failed"})
-ON_NO_DATA = frozenset({"no_data", "run_failed"})
+# an empty window is exactly what volume and freshness are about; a column missing from the
+# source needs no rows to be seen (the schema rule judges only missing columns then)
+ON_NO_DATA = frozenset({"no_data", "run_failed", "volume", "freshness", "schema"})
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ def _render_one(result: MonitorResult, console: Console) -> None:
         )
     _render_drift(result, console)
     _render_performance(result, console)
+    _render_incidents(result, console)
     _render_alerts(result, console)
     if result.report:
         console.print(f"report: {result.report}", highlight=False, markup=False)
@@ -99,6 +100,34 @@ def _render_performance(result: MonitorResult, console: Console) -> None:
     for metric in result.performance.metrics:
         table.add_row(metric.metric, _num(metric.current), _num(metric.reference), _num(metric.drop))
     console.print(table)
+
+
+def _render_incidents(result: MonitorResult, console: Console) -> None:
+    """One line per data-incident figure the run has (docs/reference.md, "Data incidents")."""
+    quality = result.quality
+    lines = []
+    volume = quality.volume
+    if volume is not None and volume.ratio is not None:
+        lines.append(
+            f"volume: {volume.rows_per_hour:.4g} rows/h against {volume.reference_rows_per_hour:.4g} "
+            f"in the reference (ratio {volume.ratio:.3g})"
+        )
+    freshness = quality.freshness
+    if freshness is not None:
+        newest = "none" if freshness.newest is None else f"{freshness.newest:%Y-%m-%d %H:%M:%S} UTC"
+        age = "" if freshness.age_seconds is None else f" ({freshness.age_seconds:,.0f} s before the run)"
+        lines.append(f"freshness: newest row {newest}{age}")
+    for change in quality.schema:
+        what = "missing" if change.change == "missing" else f"{change.reference_type} → {change.current_type}"
+        lines.append(f"schema: {change.column} {what}")
+    for label, shares in (("new categories", quality.new_categories), ("out of range", quality.out_of_range)):
+        for column, offending in (shares or {}).items():
+            if offending.share > 0:
+                lines.append(f"{label}: {column} {offending.share:.2%}")
+    if quality.duplicates is not None:
+        lines.append(f"duplicates on {', '.join(quality.duplicates.key)}: {quality.duplicates.share:.2%}")
+    for line in lines:
+        console.print(Text(line), highlight=False)  # column names are data, not markup
 
 
 def _render_alerts(result: MonitorResult, console: Console) -> None:

@@ -63,7 +63,17 @@ RuleName = Literal[
     "missing_values",
     "no_data",
     "run_failed",
+    "volume",
+    "freshness",
+    "schema",
+    "new_categories",
+    "out_of_range",
+    "duplicates",
 ]
+# rules that take ``columns:`` (None: every column they apply to)
+COLUMN_RULES = ("column_drift", "missing_values", "new_categories", "out_of_range", "schema")
+# rules that take ``max_share:``, with its default
+SHARE_DEFAULTS = {"missing_values": 0.1, "new_categories": 0.01, "out_of_range": 0.01, "duplicates": 0.0}
 ChannelType = Literal["slack", "webhook", "alertmanager", "pagerduty", "msteams"]
 
 
@@ -280,7 +290,13 @@ class AlertRuleConfig(Model):
     columns: list[Name] | None = None
     metric: str | None = None
     max_drop: float = Field(0.05, ge=0.0)
-    max_share: float = Field(0.1, ge=0.0, le=1.0)
+    # None: the rule's own default (SHARE_DEFAULTS; docs/reference.md, "Alert rules")
+    max_share: float | None = Field(None, ge=0.0, le=1.0)
+    min_ratio: float = Field(0.5, ge=0.0)  # volume
+    max_ratio: float | None = Field(None, gt=0.0)  # volume; None: no upper limit
+    max_age: Duration = timedelta(hours=2)  # freshness
+    key: list[str] | None = None  # duplicates
+    bounds: dict[str, tuple[float, float]] = Field(default_factory=dict)  # out_of_range
     for_: int = Field(1, alias="for", ge=1)
     repeat_interval: Duration = timedelta(hours=4)
     send_resolved: bool = True
@@ -292,9 +308,37 @@ class AlertRuleConfig(Model):
             raise ValueError("performance_drop needs metric (e.g. roc_auc, accuracy, mae)")
         if self.rule != "performance_drop" and self.metric is not None:
             raise ValueError(f"metric is for performance_drop, not {self.rule}")
-        if self.columns is not None and self.rule not in ("column_drift", "missing_values"):
-            raise ValueError(f"columns is for column_drift and missing_values, not {self.rule}")
+        if self.columns is not None and self.rule not in COLUMN_RULES:
+            raise ValueError(f"columns is for {', '.join(COLUMN_RULES)}, not {self.rule}")
+        self._incident_options()
         return self
+
+    def _incident_options(self) -> None:
+        """Each data-incident option belongs to one rule (docs/reference.md, "Alert rules")."""
+        owners = {
+            "min_ratio": "volume",
+            "max_ratio": "volume",
+            "max_age": "freshness",
+            "key": "duplicates",
+            "bounds": "out_of_range",
+        }
+        for option, owner in owners.items():
+            if option in self.model_fields_set and self.rule != owner:
+                raise ValueError(f"{option} is for {owner}, not {self.rule}")
+        if "max_share" in self.model_fields_set and self.rule not in SHARE_DEFAULTS:
+            raise ValueError(f"max_share is for {', '.join(SHARE_DEFAULTS)}, not {self.rule}")
+        if self.rule == "duplicates" and not self.key:
+            raise ValueError("duplicates needs key: the column(s) that identify a row, e.g. [transaction_id]")
+        if self.max_ratio is not None and self.max_ratio <= self.min_ratio:
+            raise ValueError("max_ratio must be above min_ratio")
+        for column, (low, high) in self.bounds.items():
+            if not low <= high:
+                raise ValueError(f"bounds.{column}: the lower bound {low} is above the upper bound {high}")
+
+    @property
+    def share_limit(self) -> float:
+        """The share above which a share rule breaches: ``max_share``, else the rule's default."""
+        return self.max_share if self.max_share is not None else SHARE_DEFAULTS.get(self.rule, 0.0)
 
 
 class MonitorConfig(Model):
@@ -316,18 +360,20 @@ class MonitorConfig(Model):
                 unknown = [c for c in rule.columns or [] if c not in features]
                 if unknown:
                     raise ValueError(f"column_drift names unknown column(s): {', '.join(unknown)}")
-            if rule.rule == "missing_values" and self.features is not None:
+            if rule.rule in COLUMN_RULES[1:] and self.features is not None:
                 checked = [*features, *self._prediction_columns()]
-                unknown = [c for c in rule.columns or [] if c not in checked]
+                unknown = [c for c in [*(rule.columns or []), *rule.bounds] if c not in checked]
                 if unknown:
                     raise ValueError(
-                        f"missing_values names column(s) not among the features or prediction: "
+                        f"{rule.rule} names column(s) not among the features or prediction: "
                         f"{', '.join(unknown)}"
                     )
             if rule.rule == "prediction_drift" and self.prediction is None:
                 raise ValueError("prediction_drift needs a prediction: section")
             if rule.rule == "performance_drop":
                 self._check_metric(str(rule.metric))
+        if len({tuple(rule.key or ()) for rule in self.rules_named("duplicates")}) > 1:
+            raise ValueError("duplicates rules of one monitor must share one key (it is one figure per run)")
         if self.features is not None:
             judged = [*features, *self._prediction_columns()]
             unknown = [c for c in self.drift.columns if c not in judged]
@@ -359,6 +405,9 @@ class MonitorConfig(Model):
                     f"{where}: {method} does not apply to {kind} column {column!r}; "
                     f"give {column!r} its own method under drift.columns"
                 )
+
+    def rules_named(self, name: str) -> list[AlertRuleConfig]:
+        return [rule for rule in self.alerts if rule.rule == name]
 
     def _prediction_columns(self) -> list[str]:
         if self.prediction is None:

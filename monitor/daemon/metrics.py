@@ -28,6 +28,13 @@ EXPORTED_METRICS: tuple[str, ...] = (
     "monitor_performance_reference",
     "monitor_missing_share",
     "monitor_rows",
+    "monitor_rows_per_hour",
+    "monitor_volume_ratio",
+    "monitor_freshness_seconds",
+    "monitor_new_category_share",
+    "monitor_out_of_range_share",
+    "monitor_duplicate_share",
+    "monitor_schema_change",
     "monitor_alert_firing",
     "monitor_last_run_timestamp_seconds",
     "monitor_last_success_timestamp_seconds",
@@ -55,6 +62,7 @@ class DaemonCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         monitors = self.state.monitors()
         yield from self._results(monitors)
+        yield from self._incidents(monitors)
         yield from self._runs(monitors)
         yield from self._daemon()
 
@@ -109,6 +117,48 @@ class DaemonCollector(Collector):
             for column_name, missing_share in result.missing.items():
                 missing.add_metric([name, column_name], missing_share)
         yield from (drift, drifted, prediction, share, dataset, performance, reference, missing, rows, firing)
+
+    def _incidents(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
+        """The data-incident figures of each monitor's last successful run (docs/reference.md)."""
+        rate = _gauge(
+            "monitor_rows_per_hour", "Rows per hour (window: current | reference)", ["monitor", "window"]
+        )
+        ratio = _gauge("monitor_volume_ratio", "Rows per hour of the window / the reference's", ["monitor"])
+        age = _gauge("monitor_freshness_seconds", "Age of the newest row at the run time", ["monitor"])
+        new = _gauge(
+            "monitor_new_category_share",
+            "Share of rows with a category unseen in the reference",
+            ["monitor", "column"],
+        )
+        outside = _gauge(
+            "monitor_out_of_range_share", "Share of rows outside the allowed range", ["monitor", "column"]
+        )
+        duplicate = _gauge("monitor_duplicate_share", "Share of rows repeating a key", ["monitor"])
+        schema = _gauge(
+            "monitor_schema_change", "1 when the column is missing or changed type", ["monitor", "column"]
+        )
+        for name, status in monitors.items():
+            result = status.result
+            if result is None:
+                continue
+            quality = result.quality
+            if quality.volume is not None:
+                rate.add_metric([name, "current"], quality.volume.rows_per_hour)
+                rate.add_metric([name, "reference"], quality.volume.reference_rows_per_hour)
+                if quality.volume.ratio is not None:
+                    ratio.add_metric([name], quality.volume.ratio)
+            if quality.freshness is not None and quality.freshness.age_seconds is not None:
+                age.add_metric([name], quality.freshness.age_seconds)
+            for column, offending in (quality.new_categories or {}).items():
+                new.add_metric([name, column], offending.share)
+            for column, offending in (quality.out_of_range or {}).items():
+                outside.add_metric([name, column], offending.share)
+            if quality.duplicates is not None:
+                duplicate.add_metric([name], quality.duplicates.share)
+            changed = {change.column for change in quality.schema}
+            for column in dict.fromkeys([*changed, *result.missing]):
+                schema.add_metric([name, column], float(column in changed))
+        yield from (rate, ratio, age, new, outside, duplicate, schema)
 
     def _runs(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
         last_run = _gauge(

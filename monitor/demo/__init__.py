@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from monitor.demo.data import DRIFT_START, LOG_END, write_log
+from monitor.demo.data import DRIFT_START, FEED_DROP_START, LOG_END, NEW_CHANNEL_START, write_log
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ monitors:
       - {{rule: performance_drop, metric: roc_auc, max_drop: 0.05}}
       - {{rule: missing_values, max_share: 0.1}}
       - {{rule: no_data}}
+      - {{rule: volume, min_ratio: 0.5}}             # rows per hour against the reference's
+      - {{rule: new_categories, max_share: 0.01}}    # categories the reference never saw
 """
 
 
@@ -68,7 +70,8 @@ def run_demo(directory: str) -> int:
     config_path.write_text(CONFIG.format(), encoding="utf-8")
     console.print(
         f"wrote {predictions:,} predictions and {labels:,} late labels to {database}\n"
-        f"drift and a performance drop begin on {DRIFT_START:%Y-%m-%d}; "
+        f"drift and a performance drop begin on {DRIFT_START:%Y-%m-%d}, a new channel on "
+        f"{NEW_CHANNEL_START:%Y-%m-%d}, and the feed loses most rows from {FEED_DROP_START:%Y-%m-%d}; "
         f"checking the week before {LOG_END:%Y-%m-%d}",
         highlight=False,
     )

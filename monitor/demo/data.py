@@ -3,7 +3,9 @@
 Two months of transactions with daily seasonality and a few per cent missing
 values; labels arrive days late in their own table. From ``DRIFT_START`` on,
 amounts grow, the country and channel mix shifts, and fraud starts to follow a
-pattern the model never saw, so its ROC AUC falls.
+pattern the model never saw, so its ROC AUC falls. Two pipeline incidents follow: from
+``NEW_CHANNEL_START`` a channel nobody mapped appears, and from ``FEED_DROP_START`` most
+rows never arrive.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ DAYS = 60
 DRIFT_START = datetime(2026, 2, 15, tzinfo=timezone.utc)
 LOG_END = START + timedelta(days=DAYS)  # the demo's "now": labels known up to here
 ROWS_PER_DAY = 1500
+NEW_CHANNEL_START = LOG_END - timedelta(days=7)
+NEW_CHANNEL, NEW_CHANNEL_SHARE = "kiosk", 0.03
+FEED_DROP_START = LOG_END - timedelta(days=4)
+FEED_DROP_KEPT = 0.05  # share of rows that still arrive
 
 CATEGORIES = ["grocery", "electronics", "travel", "fashion", "gaming"]
 COUNTRIES = ["US", "GB", "DE", "FR", "NO"]
@@ -108,7 +114,21 @@ def make_log(seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
             "labelled_at": _iso_text(labelled_at[arrived]),
         }
     )
-    return predictions, labels
+    return _with_incidents(predictions, labels, times, rng)
+
+
+def _with_incidents(
+    predictions: pd.DataFrame, labels: pd.DataFrame, times: pd.DatetimeIndex, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A new channel, then a feed that loses most rows (drawn last: the rest stays as it was)."""
+    draw = rng.random(len(predictions))
+    unmapped = np.asarray(times >= pd.Timestamp(NEW_CHANNEL_START)) & (draw < NEW_CHANNEL_SHARE)
+    predictions.loc[unmapped, "channel"] = NEW_CHANNEL
+    lost = np.asarray(times >= pd.Timestamp(FEED_DROP_START)) & (
+        rng.random(len(predictions)) > FEED_DROP_KEPT
+    )
+    kept = predictions[~lost].reset_index(drop=True)
+    return kept, labels[labels["transaction_id"].isin(kept["transaction_id"])].reset_index(drop=True)
 
 
 # Column types as pandas' to_sql gave them, which the demo's log always had.

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from monitor.errors import ConfigError, MonitorError
 from monitor.records.alerts import AlertSummary, RuleOutcome
 from monitor.records.drift import ColumnDrift, DriftResult
+from monitor.records.quality import DataQuality
 from monitor.records.windows import Windows
 from monitor.secrets import scrub
 
@@ -75,6 +76,7 @@ class MonitorResult:
     performance: Performance | None = None
     missing: Mapping[str, float] = field(default_factory=dict)
     rows_without_timestamp: int | None = None  # in the whole source: they belong to no window
+    quality: DataQuality = DataQuality()  # volume, freshness, schema, new categories, ranges, duplicates
     # set by the alert transitions: alerts firing after this run or resolved by it, and what
     # this window breached (the same for a live run and for history)
     alerts: tuple[AlertSummary, ...] = ()
@@ -131,7 +133,7 @@ class MonitorResult:
             "prediction_drift": _column_dict(self.prediction_drift, with_kind=False),
             "performance": self.performance.to_dict() if self.performance else None,
             "data_quality": {
-                "columns": [{"column": c, "missing_share": share} for c, share in self.missing.items()],
+                **self.quality.to_dict(dict(self.missing)),
                 "rows_without_timestamp": self.rows_without_timestamp,
             },
             "alerts": [alert.to_dict() for alert in self.alerts],

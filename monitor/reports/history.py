@@ -108,7 +108,20 @@ def summary_from_record(
         dataset_drift=record.dataset_drift,
         drift_share_threshold=share_threshold,
         column_scores=column_scores(result),
+        incidents=_incidents(result.get("alerts")),
     )
+
+
+INCIDENT_RULES = frozenset({"volume", "freshness", "schema", "new_categories", "out_of_range", "duplicates"})
+
+
+def _incidents(alerts: list[dict[str, Any]] | None) -> list[str]:
+    """The data-incident alerts firing after the run, as "rule subject" (docs/reference.md)."""
+    return [
+        f"{alert['rule']} {alert['subject']}"
+        for alert in alerts or []
+        if alert.get("rule") in INCIDENT_RULES and alert.get("status") == "firing"
+    ]
 
 
 def monitor_history(config: Config, store: Store, name: str, last: int) -> list[RunSummary]:

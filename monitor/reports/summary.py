@@ -53,6 +53,7 @@ class RunSummary:
     dataset_drift: bool | None = None
     drift_share_threshold: float | None = None  # the dataset drifts at a share of at least this
     column_scores: Mapping[str, ColumnScore] = field(default_factory=dict)
+    incidents: list[str] = field(default_factory=list)  # data-incident alerts firing: "rule subject"
 
 
 def newest_window_first(runs: list[RunSummary]) -> list[RunSummary]:

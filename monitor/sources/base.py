@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any, Literal
 
@@ -20,6 +20,8 @@ from monitor.config.models import SourceConfig
 from monitor.errors import ConfigError
 
 ColumnKind = Literal["numerical", "categorical", "datetime", "other"]
+# the lower bound of "every row so far" (epoch seconds and ISO text both reach it)
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class Source(ABC):
@@ -44,6 +46,20 @@ class Source(ABC):
     @abstractmethod
     def read_keys(self, key: str, columns: Sequence[str], keys: pd.Series) -> pd.DataFrame:
         """Rows whose ``key`` is among ``keys``: ``key`` plus ``columns``, in source order."""
+
+    def newest_timestamp(self, before: datetime) -> datetime | None:
+        """The newest time in the log earlier than ``before`` (None: no such row), for ``freshness``.
+
+        Sources answer from their own index or statistics where they can; this fallback
+        reads the time column alone.
+        """
+        times = self.read_window([], EARLIEST, before)[self.config.timestamp]
+        return None if times.empty else times.max().to_pydatetime()
+
+    def columns_in_window(self, start: datetime, end: datetime) -> set[str]:
+        """The columns the rows of [start, end) have: every column of a table; files override
+        it, since one day's file may lack a column the others have (``schema`` rule)."""
+        return set(self.list_columns())
 
     @abstractmethod
     def list_columns(self) -> dict[str, ColumnKind]:

@@ -21,7 +21,7 @@ import pyarrow.dataset as ds
 
 from monitor.config.models import SourceConfig
 from monitor.errors import SourceError
-from monitor.sources.base import ColumnKind, Source, kind_of_dtype, require_columns, unique
+from monitor.sources.base import EARLIEST, ColumnKind, Source, kind_of_dtype, require_columns, unique
 from monitor.sources.timestamps import (
     TimeStorage,
     bound_value,
@@ -101,6 +101,88 @@ class FileSource(Source):
         for path in csv_files:
             nulls += int(self._csv_frame(path, usecols=[column])[column].isna().sum())
         return nulls
+
+    def newest_timestamp(self, before: datetime) -> datetime | None:
+        """From Parquet row-group statistics where the time column is a timestamp: only row
+        groups that straddle ``before`` are read; other files read their time column alone."""
+        parquet_files, csv_files = self._files()
+        timestamp = self.config.timestamp
+        candidates: list[pd.Timestamp] = []
+        if parquet_files:
+            dataset = self._parquet(parquet_files)
+            require_columns([timestamp], dataset.schema.names, self.location)
+            if pa.types.is_timestamp(dataset.schema.field(timestamp).type):
+                candidates.extend(self._newest_from_statistics(dataset, before))
+            else:
+                candidates.extend(
+                    self._newest_scanned(self._read_parquet_window(parquet_files, [], EARLIEST, before))
+                )
+        for path in csv_files:
+            frame = self._read_csv(path, [])
+            frame[timestamp] = to_utc_timestamps(frame[timestamp], timestamp, self.location)
+            candidates.extend(self._newest_scanned(within_window(frame, timestamp, EARLIEST, before)))
+        return max(candidates).to_pydatetime() if candidates else None
+
+    def columns_in_window(self, start: datetime, end: datetime) -> set[str]:
+        """The columns of the Parquet files whose time statistics overlap [start, end) (all
+        files' where a file has no statistics), and of every CSV file."""
+        parquet_files, csv_files = self._files()
+        columns: set[str] = set()
+        for path in csv_files:
+            columns.update(self._csv_frame(path, nrows=0).columns)
+        if parquet_files:
+            dataset = self._parquet(parquet_files)
+            kind = (
+                dataset.schema.field(self.config.timestamp).type
+                if self.config.timestamp in dataset.schema.names
+                else None
+            )
+            if kind is None or not pa.types.is_timestamp(kind):
+                columns.update(dataset.schema.names)
+                return columns
+            low = pd.Timestamp(start if kind.tz else naive_utc(start))
+            high = pd.Timestamp(end if kind.tz else naive_utc(end))
+            try:
+                for fragment in dataset.get_fragments():
+                    if _may_overlap(fragment, self.config.timestamp, low, high):
+                        columns.update(fragment.physical_schema.names)
+            except (pa.ArrowException, OSError) as exc:
+                raise SourceError(f"cannot read Parquet {self.location}: {exc}") from exc
+        return columns
+
+    def _newest_scanned(self, frame: pd.DataFrame) -> list[pd.Timestamp]:
+        times = to_utc_timestamps(frame[self.config.timestamp], self.config.timestamp, self.location)
+        return [] if times.dropna().empty else [times.max()]
+
+    def _newest_from_statistics(self, dataset: ds.Dataset, before: datetime) -> list[pd.Timestamp]:
+        column = self.config.timestamp
+        kind = dataset.schema.field(column).type
+        limit = pd.Timestamp(before if kind.tz else naive_utc(before))
+        newest: list[pd.Timestamp] = []
+        try:
+            for fragment in dataset.get_fragments():
+                for group in fragment.split_by_row_group():
+                    statistics = group.row_groups[0].statistics.get(column) if group.row_groups else None
+                    if (
+                        statistics
+                        and statistics.get("max") is not None
+                        and pd.Timestamp(statistics["max"]) < limit
+                    ):
+                        newest.append(pd.Timestamp(statistics["max"]))
+                    elif (
+                        not statistics
+                        or statistics.get("min") is None
+                        or pd.Timestamp(statistics["min"]) < limit
+                    ):
+                        # no statistics, or the group straddles ``before``: read its times
+                        times = group.to_table(
+                            columns=[column], filter=ds.field(column) < pa.scalar(limit, type=kind)
+                        )
+                        if times.num_rows and pc.max(times.column(0)).is_valid:
+                            newest.append(pd.Timestamp(pc.max(times.column(0)).as_py()))
+        except (pa.ArrowException, OSError) as exc:
+            raise SourceError(f"cannot read Parquet {self.location}: {exc}") from exc
+        return [t.tz_convert("UTC") if t.tzinfo else t.tz_localize("UTC") for t in newest]
 
     def list_columns(self) -> dict[str, ColumnKind]:
         parquet_files, csv_files = self._files()
@@ -250,6 +332,21 @@ class FileSource(Source):
             return pd.read_csv(path, **options)
         except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise SourceError(f"cannot read CSV file {path!r} (matched by {self.path!r}): {exc}") from exc
+
+
+def _may_overlap(
+    fragment: ds.ParquetFileFragment, column: str, low: pd.Timestamp, high: pd.Timestamp
+) -> bool:
+    """False only when the file's statistics show no time of it in [low, high)."""
+    if column not in fragment.physical_schema.names:
+        return True
+    for group in fragment.split_by_row_group():
+        statistics = group.row_groups[0].statistics.get(column) if group.row_groups else None
+        if not statistics or statistics.get("min") is None or statistics.get("max") is None:
+            return True
+        if pd.Timestamp(statistics["min"]) < high and pd.Timestamp(statistics["max"]) >= low:
+            return True
+    return False
 
 
 def _already_within(frame: pd.DataFrame, column: str, start: datetime, end: datetime) -> bool:

@@ -28,6 +28,7 @@ from monitor.errors import SourceError
 from monitor.secrets import MASK, mask_database_url
 from monitor.sources.arrowsql import ArrowReader
 from monitor.sources.base import (
+    EARLIEST,
     ColumnKind,
     Source,
     TableNotFoundError,
@@ -164,6 +165,21 @@ class SQLAlchemySource(Source):
             column = self._selectable([self.config.timestamp]).c[self.config.timestamp]
             query = sa.select(sa.func.count()).where(column.is_(None))
             return int(connection.execute(query).scalar_one())
+
+    def newest_timestamp(self, before: datetime) -> datetime | None:
+        """``SELECT MAX(ts) WHERE ts < :before``: the database answers from its index, if any."""
+        with self._connection() as connection:
+            require_columns([self.config.timestamp], self._available(connection), self.location)
+            storage = self._time_storage(connection)
+            if storage is None:
+                return None
+            column = self._selectable([self.config.timestamp]).c[self.config.timestamp]
+            condition = self._time_filter(column, storage, EARLIEST, before)
+            newest = connection.execute(sa.select(sa.func.max(column)).where(condition)).scalar()
+        if newest is None:
+            return None
+        parsed = to_utc_timestamps(pd.Series([newest]), self.config.timestamp, self.location)
+        return _latest_before(parsed, before)
 
     def list_columns(self) -> dict[str, ColumnKind]:
         with self._connection() as connection:
@@ -374,6 +390,12 @@ class SQLAlchemySource(Source):
         frame = _fetch_frame(connection, statement, names, raw, binary=False)
         assert frame is not None  # only binary reads decline
         return frame
+
+
+def _latest_before(times: pd.Series, before: datetime) -> datetime | None:
+    """The newest of ``times`` earlier than ``before`` (text with local offsets may overshoot)."""
+    earlier = times[times < pd.Timestamp(before)]
+    return None if earlier.empty else earlier.max().to_pydatetime()
 
 
 def _fetch_frame(

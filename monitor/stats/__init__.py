@@ -14,6 +14,7 @@ from monitor.drift_methods import DriftMethod, drift_methods, get_method, regist
 from monitor.records.drift import ColumnDrift, DriftResult
 from monitor.stats.columns import infer_column_kinds
 from monitor.stats.drift import column_drift, dataset_drift
+from monitor.stats.incidents import type_changes
 from monitor.stats.methods import auto_method
 from monitor.stats.quality import missing_shares
 
@@ -33,6 +34,7 @@ __all__ = [
     "missing_shares",
     "performance_metrics",
     "register",
+    "type_changes",
 ]
 
 

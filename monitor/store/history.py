@@ -47,4 +47,27 @@ def metric_values(result: MonitorResult) -> list[MetricValue]:
             values.append(MetricValue("performance", metric.metric, "", metric.current))
             values.append(MetricValue("performance_reference", metric.metric, "", metric.reference))
     values += [MetricValue("missing_share", column, "", share) for column, share in result.missing.items()]
+    return values + incident_values(result)
+
+
+def incident_values(result: MonitorResult) -> list[MetricValue]:
+    """The data-incident figures (docs/reference.md, "Data incidents"), named as on /metrics."""
+    quality = result.quality
+    values = []
+    if quality.volume is not None:
+        values.append(MetricValue("rows_per_hour", "", "", quality.volume.rows_per_hour))
+        values.append(MetricValue("reference_rows_per_hour", "", "", quality.volume.reference_rows_per_hour))
+        if quality.volume.ratio is not None:
+            values.append(MetricValue("volume_ratio", "", "", quality.volume.ratio))
+    if quality.freshness is not None and quality.freshness.age_seconds is not None:
+        values.append(MetricValue("freshness_seconds", "", "", quality.freshness.age_seconds))
+    for column, offending in (quality.new_categories or {}).items():
+        values.append(MetricValue("new_category_share", column, "", offending.share))
+    for column, offending in (quality.out_of_range or {}).items():
+        values.append(MetricValue("out_of_range_share", column, "", offending.share))
+    if quality.duplicates is not None:
+        values.append(
+            MetricValue("duplicate_share", ",".join(quality.duplicates.key), "", quality.duplicates.share)
+        )
+    values += [MetricValue("schema_change", change.column, change.change, 1.0) for change in quality.schema]
     return values

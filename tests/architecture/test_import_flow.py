@@ -34,7 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("monitor.windows",),
     ("monitor.stats",),
     ("monitor.compute",),
-    ("monitor.evaluate",),
+    ("monitor.evaluate", "monitor.incidents"),
     ("monitor.compute.local",),  # the local engine is the evaluation itself
     (
         "monitor.alerts",

@@ -135,7 +135,7 @@ def test_performance_metric_must_fit_task():
 @pytest.mark.parametrize(
     ("alert", "words"),
     [
-        ("{rule: dataset_drift, columns: [amount]}", "columns is for column_drift and missing_values"),
+        ("{rule: dataset_drift, columns: [amount]}", "columns is for column_drift, missing_values"),
         ("{rule: missing_values, columns: [nocol]}", "nocol"),
         ("{rule: missing_values, columns: [amount, score]}", None),
     ],

@@ -1,0 +1,100 @@
+"""The data-incident figures of one run, as its monitor's rules ask for them (docs/reference.md,
+"Data incidents"): what ``evaluate`` adds beside drift, from the frames it already holds.
+
+Only what a configured rule judges is computed (volume and type changes always: they cost
+nothing), so a monitor without these rules pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
+
+from monitor.config.models import AlertRuleConfig, FeaturesConfig, MonitorConfig
+from monitor.records.quality import DataQuality, Freshness, SchemaChange
+from monitor.records.windows import Windows
+from monitor.sources import open_source
+from monitor.stats import incidents
+
+log = logging.getLogger(__name__)
+
+
+def without_missing_columns(
+    monitor: MonitorConfig, windows: Windows
+) -> tuple[MonitorConfig, tuple[SchemaChange, ...]]:
+    """With a ``schema`` rule, configured features the source lacks are reported, not fatal:
+    the monitor goes on with the others. Without one (or with inferred features) the monitor
+    is returned as is, and a missing column stays the config error it always was."""
+    features = monitor.features
+    if features is None or not monitor.rules_named("schema"):
+        return monitor, ()
+    with open_source(monitor.source) as source:
+        current = windows.current
+        present = source.columns_in_window(current.start, current.end)
+    missing = [column for column in features.all if column not in present]
+    if not missing:
+        return monitor, ()
+    log.warning("monitor columns missing from the source: %s", ", ".join(missing))
+    kept = FeaturesConfig(
+        numerical=[c for c in features.numerical if c in present],
+        categorical=[c for c in features.categorical if c in present],
+    )
+    changes = tuple(SchemaChange(column, "missing", None, None) for column in missing)
+    return monitor.model_copy(update={"features": kept}), changes
+
+
+def key_columns(monitor: MonitorConfig) -> list[str]:
+    """The columns the ``duplicates`` rules key on: read with the window, never features."""
+    return list(
+        dict.fromkeys(column for rule in monitor.rules_named("duplicates") for column in rule.key or [])
+    )
+
+
+def data_quality(
+    monitor: MonitorConfig,
+    windows: Windows,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    numerical: list[str],
+    categorical: list[str],
+    schema: tuple[SchemaChange, ...],
+) -> DataQuality:
+    """Every figure the monitor's rules judge, computed from both windows' rows."""
+    new_categories = out_of_range = None
+    if monitor.rules_named("new_categories"):
+        new_categories = incidents.new_categories(reference, current, categorical)
+    ranged = monitor.rules_named("out_of_range")
+    if ranged:
+        out_of_range = incidents.out_of_range(reference, current, numerical, _bounds(ranged))
+    duplicates = None
+    keyed = monitor.rules_named("duplicates")
+    if keyed and keyed[0].key:  # one figure per run: the first duplicates rule's key
+        duplicates = incidents.duplicates(current, keyed[0].key)
+    return DataQuality(
+        volume=incidents.volume(len(current), len(reference), windows),
+        schema=schema,
+        duplicates=duplicates,
+        new_categories=new_categories,
+        out_of_range=out_of_range,
+    )
+
+
+def freshness(monitor: MonitorConfig, at: datetime) -> Freshness | None:
+    """The newest time in the source before ``at`` (the run time), asked of the source alone."""
+    if not monitor.rules_named("freshness"):
+        return None
+    with open_source(monitor.source) as source:
+        newest = source.newest_timestamp(at)
+    column = monitor.source.timestamp
+    if newest is None:
+        return Freshness(column, None, None)
+    return Freshness(column, newest, (at - newest).total_seconds())
+
+
+def _bounds(rules: list[AlertRuleConfig]) -> dict[str, tuple[float, float]]:
+    bounds: dict[str, tuple[float, float]] = {}
+    for rule in rules:
+        bounds.update(rule.bounds)
+    return bounds
