@@ -2,7 +2,7 @@
 
 A run is as old as the time it finished; its metric values go with it. Alert changes are as
 old as the run that made them, and a finished notification (``sent`` or ``failed``) as old
-as the time it was queued. Current alert states, pending notifications, silences and the
+as its last delivery attempt. Current alert states, pending notifications, silences and the
 daemon's lease are never pruned: they are the store's present, not its history.
 """
 
@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from monitor.errors import StoreError
 from monitor.store import schema
@@ -56,8 +56,9 @@ def prune(store: Store, before: datetime) -> Pruned:
         metric_values = connection.execute(delete(metrics).where(metrics.c.run_id.in_(old_runs))).rowcount
         run_rows = connection.execute(delete(runs).where(runs.c.finished_at < before)).rowcount
         change_rows = connection.execute(delete(changes).where(changes.c.at < before)).rowcount
+        finished_at = func.coalesce(outbox.c.last_attempt_at, outbox.c.created_at)
         outbox_rows = connection.execute(
-            delete(outbox).where(outbox.c.status.in_(FINISHED), outbox.c.created_at < before)
+            delete(outbox).where(outbox.c.status.in_(FINISHED), finished_at < before)
         ).rowcount
     pruned = Pruned(before, run_rows, metric_values, change_rows, outbox_rows)
     log.info("store %s: pruned %s", store.masked_url, pruned.describe())
