@@ -53,6 +53,14 @@ def spark_session(master: str, conf: dict[str, str]) -> Any:
         return session
 
 
+def stop_spark_sessions() -> None:
+    """Stop the sessions this process started (at shutdown, and in tests)."""
+    with _session_lock:
+        for session in _sessions.values():
+            session.stop()
+        _sessions.clear()
+
+
 def _kind(type_name: str) -> ColumnKind:
     name = type_name.lower()
     if name in ("boolean", "string") or name.startswith(("varchar", "char")):

@@ -60,13 +60,14 @@ def _parquet(directory: Path) -> Callable[[pd.DataFrame, str], dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def spark_session() -> Any:
+def spark_session() -> Iterator[Any]:
     reason = java_missing()
     if reason is not None:
         pytest.skip(reason)
-    from monitor.compute.spark import spark_session
+    from monitor.sources.spark import spark_session, stop_spark_sessions
 
-    return spark_session("local[2]", {"spark.sql.shuffle.partitions": "2"})
+    yield spark_session("local[2]", {"spark.sql.shuffle.partitions": "2"})
+    stop_spark_sessions()
 
 
 @pytest.fixture(scope="module", params=ENGINE_NAMES)
