@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor.stats.performance import NEGATIVE_LABELS, POSITIVE_LABELS, _is_label
+from monitor.stats.performance import NEGATIVE_LABELS, POSITIVE_LABELS, _is_label, confusion_metrics
 
 Pair = tuple[Any, Any, int]  # (target, predicted label or None, rows)
 
@@ -92,20 +92,7 @@ def _multiclass_metrics(pairs: Sequence[Pair]) -> dict[str, float]:
     confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)
     for t, p, count in pairs:
         confusion[position[t], position[p]] += count
-    true_positive = np.diag(confusion).astype(np.float64)
-    predicted_count = confusion.sum(axis=0)
-    actual_count = confusion.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(predicted_count > 0, true_positive / predicted_count, 0.0)
-        recall = np.where(actual_count > 0, true_positive / actual_count, 0.0)
-        f1_denominator = predicted_count + actual_count
-        f1 = np.where(f1_denominator > 0, 2 * true_positive / f1_denominator, 0.0)
-    return {
-        "accuracy": float(np.trace(confusion)) / total,
-        "precision": float(np.mean(precision)),
-        "recall": float(np.mean(recall)),
-        "f1": float(np.mean(f1)),
-    }
+    return confusion_metrics(confusion)
 
 
 def _score_metrics(row: tuple[Any, ...]) -> dict[str, float]:

@@ -47,7 +47,7 @@ from monitor.sources.base import ColumnNotFoundError, unique
 from monitor.stats.binning import HISTOGRAM_MIN_DISTINCT
 from monitor.stats.columns import INTEGER_CARDINALITY_LIMIT
 from monitor.stats.drift import check_method
-from monitor.stats.methods import AUTO_MANY_VALUES, AUTO_SMALL_REFERENCE_ROWS
+from monitor.stats.methods import auto_method_by_size as auto_method
 
 
 @dataclass
@@ -59,17 +59,6 @@ class Profile:
     low: dict[str, float | None] = field(default_factory=dict)
     high: dict[str, float | None] = field(default_factory=dict)
     missing: dict[str, int] = field(default_factory=dict)
-
-
-def auto_method(reference_size: int, distinct: int, kind: Kind) -> str:
-    """``monitor.stats.methods.auto_method`` from the reference size and the union's distinct count."""
-    if reference_size <= AUTO_SMALL_REFERENCE_ROWS:
-        if kind == "numerical" and distinct > AUTO_MANY_VALUES:
-            return "ks"
-        return "chisquare" if distinct > 2 else "z"
-    if kind == "numerical" and distinct > AUTO_MANY_VALUES:
-        return "wasserstein"
-    return "jensenshannon"
 
 
 def _present(value: Any) -> bool:

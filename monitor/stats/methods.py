@@ -208,11 +208,16 @@ def auto_method(reference: Sample, current: Sample, kind: Kind) -> str:
         if reference.size > AUTO_SMALL_REFERENCE_ROWS:
             return "abs_text_content_drift"
         return "perc_text_content_drift"
-    values = distinct_count(reference, current, cap=AUTO_MANY_VALUES)
-    if reference.size <= AUTO_SMALL_REFERENCE_ROWS:
-        if kind == "numerical" and values > AUTO_MANY_VALUES:
+    return auto_method_by_size(reference.size, distinct_count(reference, current, cap=AUTO_MANY_VALUES), kind)
+
+
+def auto_method_by_size(reference_size: int, distinct: int, kind: Kind) -> str:
+    """Evidently's choice for a numerical or categorical column, from the reference's size and
+    the distinct values of both samples (counting up to ``AUTO_MANY_VALUES`` + 1 is enough)."""
+    if reference_size <= AUTO_SMALL_REFERENCE_ROWS:
+        if kind == "numerical" and distinct > AUTO_MANY_VALUES:
             return "ks"
-        return "chisquare" if values > 2 else "z"
-    if kind == "numerical" and values > AUTO_MANY_VALUES:
+        return "chisquare" if distinct > 2 else "z"
+    if kind == "numerical" and distinct > AUTO_MANY_VALUES:
         return "wasserstein"
     return "jensenshannon"
