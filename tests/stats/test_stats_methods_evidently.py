@@ -138,8 +138,13 @@ def test_categorical_methods_score_like_evidently(
 ) -> None:
     reference, current = _windows(CATEGORICAL_COLUMNS[column], sizes)
     equal_sizes = len(_clean(reference)) == len(_clean(current))
+    strings = pd.api.types.is_object_dtype(reference) or pd.api.types.is_string_dtype(reference)
     for method in CATEGORICAL:
         if method == "TVD" and sum(sizes) > PERMUTATION_MAX_ROWS_HERE:
+            continue
+        if method == "TVD" and strings:
+            # Evidently permutes string categories in set order, which changes with the process's
+            # hash seed, so its TVD on strings is no fixed oracle; numbers and booleans are
             continue
         if method in ("g_test", "fisher_exact") and not equal_sizes:
             _compare_with_scipy(column, method, reference, current)
