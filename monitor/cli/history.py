@@ -79,7 +79,7 @@ def _table(name: str, runs: Sequence[Any]) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    from monitor.results import LOWER_IS_BETTER
+    from monitor.records.result import LOWER_IS_BETTER
 
     metric_name = next((run.metric for run in runs if run.metric), None)
     table = Table(title=f"{name}: {len(runs)} run(s), newest window first", title_justify="left")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from monitor.alerts.events import AlertEvent, DriftedColumn
+from monitor.records.events import AlertEvent, DriftedColumn
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -14,8 +14,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from monitor.alerts.channels import CHANNELS, Channel, make_channel
-from monitor.alerts.events import AlertEvent, Notification
 from monitor.config.models import ChannelConfig
+from monitor.records.events import AlertEvent, Notification
 from tests.alerts.events import alert_event
 
 SLACK_PATH = "/services/T0SECRET1/B0SECRET2/xoxSecretToken123456"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from monitor.alerts.events import AlertEvent, DriftedColumn, Notification
+from monitor.records.events import AlertEvent, DriftedColumn, Notification
 from tests.alerts.test_channels_http import answer_with, channel_for, make_event
 
 HOSTILE = (

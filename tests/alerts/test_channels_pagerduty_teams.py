@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from monitor.alerts.events import DriftedColumn
+from monitor.records.events import DriftedColumn
 from tests.alerts.test_channels_http import ROUTING_KEY, answer_with, channel_for, make_event, notification
 
 PD_ACCEPTED = '{"status":"success","message":"Event processed","dedup_key":"abc"}'

@@ -12,8 +12,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from monitor.alerts.channels import SlackChannel, make_channel
-from monitor.alerts.events import AlertEvent, DriftedColumn, Notification
 from monitor.config.models import ChannelConfig
+from monitor.records.events import AlertEvent, DriftedColumn, Notification
 from tests.alerts.events import T0, alert_event
 
 HOOK_PATH = "/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"

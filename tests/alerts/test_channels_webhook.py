@@ -15,9 +15,9 @@ from pytest_httpserver import HTTPServer
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from monitor.alerts.channels import WebhookChannel, make_channel
-from monitor.alerts.events import AlertEvent, Notification
 from monitor.config.models import ChannelConfig
 from monitor.errors import ConfigError
+from monitor.records.events import AlertEvent, Notification
 from tests.alerts.events import T0, alert_event
 
 WHSEC = "whsec_" + base64.b64encode(b"sixteen-byte-key-and-some-more!!").decode()

@@ -16,8 +16,8 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from monitor.alerts.dispatch import Dispatcher, deliver_after_check
-from monitor.alerts.events import AlertEvent, Notification
 from monitor.config.models import Config
+from monitor.records.events import AlertEvent, Notification
 from monitor.store import RunRecord, SQLAlchemyStore, new_id
 from tests.alerts.scenario import receiver
 

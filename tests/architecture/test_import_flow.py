@@ -42,7 +42,6 @@ LAYERS: list[tuple[str, ...]] = [
         "monitor.alerts.state",
         "monitor.alerts.transitions",
         "monitor.alerts.notify",
-        "monitor.alerts.events",
     ),
     ("monitor.store",),
     ("monitor.reports", "monitor.alerts.channels", "monitor.alerts.dispatch", "monitor.alerts.retry"),

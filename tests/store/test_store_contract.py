@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from monitor.alerts.events import AlertEvent, Notification
 from monitor.alerts.state import AlertState, Step
 from monitor.errors import StoreError
+from monitor.records.events import AlertEvent, Notification
 from monitor.store import MetricValue, RunRecord, Silence, SQLAlchemyStore, new_id
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)

@@ -14,7 +14,7 @@ from typing import Any
 
 from monitor.alerts.channels.base import JSON_HEADERS, Channel
 from monitor.alerts.channels.text import TEST_SUMMARY, iso, value_text, window_text
-from monitor.alerts.events import AlertEvent, Notification
+from monitor.records.events import AlertEvent, Notification
 
 API_PATH = "/api/v2/alerts"
 FIRING_TTL = timedelta(hours=24)

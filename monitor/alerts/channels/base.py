@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from monitor.alerts.events import AlertEvent, Notification
 from monitor.alerts.retry import DeliveryResult, answer_text, classify
 from monitor.config.models import ChannelConfig
+from monitor.records.events import AlertEvent, Notification
 from monitor.secrets import MASK, mask_url, registry
 
 logger = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from monitor.alerts.channels.text import (
     report_urls,
     title,
 )
-from monitor.alerts.events import AlertEvent, Notification
+from monitor.records.events import AlertEvent, Notification
 
 MAX_BODY = 27 * 1024  # Teams' limit is 28 KB; keep room for what the Workflow adds
 MAX_TEXT = 2000  # a summary longer than this is cut: the report has the rest

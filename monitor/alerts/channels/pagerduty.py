@@ -15,8 +15,8 @@ from typing import Any
 
 from monitor.alerts.channels.base import JSON_HEADERS, Channel
 from monitor.alerts.channels.text import TEST_SUMMARY, clip, finite, iso, window_text
-from monitor.alerts.events import AlertEvent, Notification
 from monitor.alerts.retry import DeliveryResult, answer_text
+from monitor.records.events import AlertEvent, Notification
 from monitor.secrets import MASK
 
 DEFAULT_URL = "https://events.pagerduty.com/v2/enqueue"

@@ -26,8 +26,8 @@ from monitor.alerts.channels.text import (
     report_urls,
     title,
 )
-from monitor.alerts.events import AlertEvent, Notification
 from monitor.alerts.retry import DeliveryResult, answer_text
+from monitor.records.events import AlertEvent, Notification
 
 # Block Kit limits (api.slack.com/reference/block-kit)
 MAX_BLOCKS = 50

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
-from monitor.alerts.events import AlertEvent, DriftedColumn, Notification
+from monitor.records.events import AlertEvent, DriftedColumn, Notification
 
 ELLIPSIS = "…"
 MAX_NAME = 200  # a column or subject name longer than this is cut in lists

@@ -18,9 +18,9 @@ import requests
 
 from monitor.alerts.channels.base import JSON_HEADERS, Channel
 from monitor.alerts.channels.text import TEST_SUMMARY, finite, iso
-from monitor.alerts.events import AlertEvent, Notification
 from monitor.config.models import ChannelConfig
 from monitor.errors import ConfigError
+from monitor.records.events import AlertEvent, Notification
 
 SECRET_PREFIX = "whsec_"
 
