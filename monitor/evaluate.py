@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from monitor import incidents, sources, stats
 from monitor.compute import evaluate_windows
+from monitor.compute.reference import CachedReference, ProfileCache
 from monitor.config.models import MonitorConfig
 from monitor.errors import MonitorError
 from monitor.records.drift import ColumnDrift, Kind
@@ -24,15 +26,22 @@ from monitor.sources.nulltimes import count_without_timestamp
 from monitor.sources.timestamps import within_window
 from monitor.windows import ensure_disjoint, resolve_windows
 
+if TYPE_CHECKING:
+    from monitor.compute.profiles import ReferenceProfile
+
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Frames:
-    """The rows both windows hold, kept for the report built after the run is recorded."""
+    """The rows both windows hold, kept for the report built after the run is recorded.
+
+    ``reference_profiled``: the reference is its cached profile (each column's values, rows no
+    longer pairing columns, no target): charts that pair columns skip it."""
 
     reference: pd.DataFrame
     current: pd.DataFrame
+    reference_profiled: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,19 +50,32 @@ class Evaluation:
     frames: Frames | None  # None when the windows could not be read
 
 
-def evaluate(name: str, monitor: MonitorConfig, at: datetime) -> Evaluation:
-    """Read both windows ending at ``at`` and compute every statistic of the monitor."""
+def evaluate(
+    name: str, monitor: MonitorConfig, at: datetime, cache: ProfileCache | None = None
+) -> Evaluation:
+    """Read both windows ending at ``at`` and compute every statistic of the monitor.
+
+    With a ``cache`` (the store), an absolute reference is read once and kept as its profile;
+    later runs read only their current window (docs/reference.md, "Cached reference profiles").
+    """
     windows = resolve_windows(monitor, at)
     empty = MonitorResult(name, windows, drift_share_threshold=monitor.drift.share)
     try:
         monitor, missing_columns = incidents.without_missing_columns(monitor, windows)
-        pushed = evaluate_windows(monitor, windows)
+        cached = _cached_reference(name, monitor, windows, cache)
+        reference = cached.profile if cached is not None else None
+        pushed = evaluate_windows(monitor, windows, reference_cached=reference is not None)
         frames: Frames | None = None
         if pushed is not None:  # computed where the data lives: no rows read, so no report
             result = pushed.onto(empty)
+        elif reference is not None:
+            frames = read_current(name, monitor, windows, reference)
+            result = compute(monitor, empty, frames, missing_columns, reference.metrics)
         else:
             frames = read_windows(name, monitor, windows)
             result = compute(monitor, empty, frames, missing_columns)
+            if cached is not None:
+                _save_profile(cached, monitor, frames.reference)
         result = replace(
             result,
             quality=replace(result.quality, freshness=incidents.freshness(monitor, windows.current.end)),
@@ -65,6 +87,53 @@ def evaluate(name: str, monitor: MonitorConfig, at: datetime) -> Evaluation:
         log.debug("check failed: %s", failed.error)
         return Evaluation(failed, None)
     return Evaluation(result, frames)
+
+
+def _cached_reference(
+    name: str, monitor: MonitorConfig, windows: Windows, cache: ProfileCache | None
+) -> CachedReference | None:
+    if cache is None:
+        return None
+    from monitor.compute.reference import cached_reference
+
+    return cached_reference(name, monitor, windows, profiled_columns(monitor), cache)
+
+
+def profiled_columns(monitor: MonitorConfig) -> list[str]:
+    """The reference's columns a profile keeps: every column read but the time, the target and keys
+    (columns paired within rows, or unique per row)."""
+    columns = wanted_columns(monitor)
+    if columns is None:
+        with sources.open_source(monitor.source) as source:
+            columns = list(source.list_columns())
+    skipped = {monitor.source.timestamp, *incidents.key_columns(monitor)}
+    if monitor.target is not None:
+        skipped.update(c for c in (monitor.target.column, monitor.target.join_on) if c)
+    return [column for column in columns if column not in skipped]
+
+
+def _save_profile(cached: CachedReference, monitor: MonitorConfig, reference: pd.DataFrame) -> None:
+    from monitor.compute.profiles import build_profile
+
+    kept = set(profiled_columns(monitor))
+    columns = [column for column in reference.columns if column in kept]  # in the rows' order
+    profile = build_profile(reference, columns, window_metrics(monitor, reference))
+    if profile is not None:
+        cached.save(profile)
+
+
+def read_current(name: str, monitor: MonitorConfig, windows: Windows, reference: ReferenceProfile) -> Frames:
+    """The current window's rows, and the reference rebuilt from its cached profile."""
+    window = windows.current
+    current = sources.read_window(monitor, wanted_columns(monitor), window.start, window.end)
+    if len(current) == 0:
+        log.warning(
+            "monitor %s: no rows in the window %s to %s",
+            name,
+            windows.current.start.isoformat(),
+            windows.current.end.isoformat(),
+        )
+    return Frames(reference.frame(), current, reference_profiled=True)
 
 
 def read_windows(name: str, monitor: MonitorConfig, windows: Windows) -> Frames:
@@ -101,7 +170,10 @@ def compute(
     result: MonitorResult,
     frames: Frames,
     missing_columns: tuple[SchemaChange, ...] = (),
+    reference_metrics: dict[str, float] | None = None,
 ) -> MonitorResult:
+    """Every statistic from the windows' rows; ``reference_metrics``: the reference's performance,
+    when its rows are a profile's (which cannot pair target and prediction)."""
     reference, current = frames.reference, frames.current
     result = replace(result, rows=len(current), reference_rows=len(reference))
     if monitor.features is not None:
@@ -136,7 +208,7 @@ def compute(
         features_inferred=monitor.features is None,
         drift=drift,
         prediction_drift=prediction_drift(monitor, reference, current) if monitor.prediction else None,
-        performance=performance(monitor, reference, current) if monitor.target else None,
+        performance=performance(monitor, reference, current, reference_metrics) if monitor.target else None,
         missing=stats.missing_shares(current, quality_columns),
         quality=quality,
     )
@@ -196,24 +268,35 @@ def prediction_drift(monitor: MonitorConfig, reference: pd.DataFrame, current: p
     return stats.column_drift(column, reference[column], current[column], kind, method, threshold)
 
 
-def performance(monitor: MonitorConfig, reference: pd.DataFrame, current: pd.DataFrame) -> Performance | None:
+def window_metrics(monitor: MonitorConfig, frame: pd.DataFrame) -> dict[str, float]:
+    """The performance metrics over one window's rows that have a target (none without a target)."""
     target = monitor.target
     prediction = monitor.prediction
-    assert target is not None
+    if target is None or target.column not in frame.columns:
+        return {}
     task = prediction.task if prediction is not None else "classification"
+    labelled = frame[frame[target.column].notna()]
+    if labelled.empty:
+        return {}
+    predicted = labelled[prediction.column] if prediction and prediction.column else None
+    score = labelled[prediction.score] if prediction and prediction.score else None
+    return stats.performance_metrics(task, labelled[target.column], predicted, score)
 
-    def metrics(frame: pd.DataFrame) -> dict[str, float]:
-        labelled = frame[frame[target.column].notna()]
-        if labelled.empty:
-            return {}
-        predicted = labelled[prediction.column] if prediction and prediction.column else None
-        score = labelled[prediction.score] if prediction and prediction.score else None
-        return stats.performance_metrics(task, labelled[target.column], predicted, score)
 
+def performance(
+    monitor: MonitorConfig,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    reference_metrics: dict[str, float] | None = None,
+) -> Performance | None:
+    target = monitor.target
+    assert target is not None
     rows_with_target = int(current[target.column].notna().sum()) if len(current) else 0
     if rows_with_target == 0:
         return None
-    current_metrics, reference_metrics = metrics(current), metrics(reference)
+    current_metrics = window_metrics(monitor, current)
+    if reference_metrics is None:
+        reference_metrics = window_metrics(monitor, reference)
     names = list(dict.fromkeys([*current_metrics, *reference_metrics]))
     comparisons = tuple(MetricComparison(n, current_metrics.get(n), reference_metrics.get(n)) for n in names)
     return Performance(rows_with_target, comparisons)

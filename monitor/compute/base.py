@@ -89,6 +89,10 @@ class ComputeEngine(ABC):
     def row_counts(self, windows: Windows) -> tuple[int, int]:
         """Rows in the (reference, current) windows."""
 
+    def current_rows(self, windows: Windows) -> int:
+        """Rows in the current window (engines that count one window cheaply say so)."""
+        return self.row_counts(windows)[1]
+
     @abstractmethod
     def evaluate(self, monitor: MonitorConfig, windows: Windows) -> WindowStatistics:
         """Every statistic of ``monitor`` over ``windows``."""

@@ -30,7 +30,7 @@ def pushdown_engine(source: SourceConfig) -> str | None:
     return backend_dialect(str(source.url))
 
 
-def _local_only_methods(monitor: MonitorConfig) -> list[str]:
+def local_only_methods(monitor: MonitorConfig) -> list[str]:
     """The configured drift methods (and text columns) that need the values themselves."""
     from monitor.drift_methods import canonical_name
 
@@ -48,11 +48,14 @@ def _refuse(monitor: MonitorConfig, why: str) -> None:
     logger.debug("computing locally: pushdown %s", why)
 
 
-def evaluate_windows(monitor: MonitorConfig, windows: Windows) -> WindowStatistics | None:
+def evaluate_windows(
+    monitor: MonitorConfig, windows: Windows, *, reference_cached: bool = False
+) -> WindowStatistics | None:
     """The monitor's statistics computed where its data lives, or None: compute them locally.
 
     None for ``compute: local``, and for ``auto`` when neither window holds more than
-    ``max_local_rows`` rows or when no engine can push this source down.
+    ``max_local_rows`` rows or when no engine can push this source down. With
+    ``reference_cached`` (its profile is in the store) ``auto`` counts the current window only.
     """
     source = monitor.source
     if source.compute == "local":
@@ -60,7 +63,7 @@ def evaluate_windows(monitor: MonitorConfig, windows: Windows) -> WindowStatisti
     if monitor.target is not None and monitor.target.separate:
         _refuse(monitor, "needs the target in the same rows as the predictions (no join_on)")
         return None
-    local_only = _local_only_methods(monitor)
+    local_only = local_only_methods(monitor)
     if local_only:
         _refuse(
             monitor, f"computes only {', '.join(sorted(PUSHED_DOWN - {'auto'}))}, not {', '.join(local_only)}"
@@ -78,7 +81,10 @@ def evaluate_windows(monitor: MonitorConfig, windows: Windows) -> WindowStatisti
     with engine_class(name)(source) as engine:
         if source.compute == "auto" and source.spark is None:
             try:
-                reference_rows, current_rows = engine.row_counts(windows)
+                if reference_cached:
+                    reference_rows, current_rows = 0, engine.current_rows(windows)
+                else:
+                    reference_rows, current_rows = engine.row_counts(windows)
             except InexactTimeFilter as exc:
                 logger.debug("computing locally: %s", exc)
                 return None

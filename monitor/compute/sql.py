@@ -123,6 +123,9 @@ class SqlEngine(ComputeEngine):
             int(self.one(row_count(self.spec(windows.current)))[0]),
         )
 
+    def current_rows(self, windows: Windows) -> int:
+        return int(self.one(row_count(self.spec(windows.current)))[0])
+
     def evaluate(self, monitor: MonitorConfig, windows: Windows) -> WindowStatistics:
         from monitor.compute.pushdown import Pushdown
 
