@@ -37,11 +37,13 @@ class Frames:
     """The rows both windows hold, kept for the report built after the run is recorded.
 
     ``reference_profiled``: the reference is its cached profile (each column's values, rows no
-    longer pairing columns, no target): charts that pair columns skip it."""
+    longer pairing columns, no target): charts that pair columns skip it. ``window_rows``: the
+    (reference, current) rows of the windows when the frames are samples drawn in the engine."""
 
     reference: pd.DataFrame
     current: pd.DataFrame
     reference_profiled: bool = False
+    window_rows: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,30 @@ def read_current(name: str, monitor: MonitorConfig, windows: Windows, reference:
             windows.current.end.isoformat(),
         )
     return Frames(reference.frame(), current, reference_profiled=True)
+
+
+def sampled_frames(monitor: MonitorConfig, result: MonitorResult, max_rows: int) -> Frames:
+    """A pushed-down run's report rows: at most ``max_rows`` of each window, drawn by the engine
+    (``monitor.compute.sample``), with a target from another table joined onto them."""
+    from monitor.compute import engine_class, pushdown_engine
+    from monitor.compute.sample import sample_window
+    from monitor.compute.sql import SqlEngine
+    from monitor.sources.window import join_target
+
+    source, target, windows = monitor.source, monitor.target, result.windows
+    with engine_class(str(pushdown_engine(source)))(source) as engine:
+        assert isinstance(engine, SqlEngine)  # every pushdown engine runs SQL
+        wanted = wanted_columns(monitor)
+        columns = [source.timestamp, *(wanted if wanted is not None else engine.column_types())]
+        if target is not None and not target.separate:
+            columns.append(target.column)
+        columns = list(dict.fromkeys(columns))
+        key = [target.join_on] if target is not None and target.join_on else columns
+        reference = sample_window(engine, engine.spec(windows.reference), columns, key, max_rows)
+        current = sample_window(engine, engine.spec(windows.current), columns, key, max_rows)
+    if target is not None and target.separate:
+        reference, current = join_target(monitor, reference), join_target(monitor, current)
+    return Frames(reference, current, window_rows=(result.reference_rows, result.rows))
 
 
 def read_windows(name: str, monitor: MonitorConfig, windows: Windows) -> Frames:

@@ -120,7 +120,7 @@ class Checker:
             raise RunAbandoned(f"monitor {name}: run abandoned; not recorded")
         store.record_run(record, metric_values(result), changes.steps, notifications)
         # after the commit: what fails from here on never loses the run or its notifications
-        if planned is not None and frames is not None:
+        if planned is not None:
             result = self._write_report(monitor, result, frames, record.run_id)
         if self.after_record is not None:
             self.after_record()
@@ -132,7 +132,9 @@ class Checker:
         from monitor.reports.paths import report_path
 
         when = self.config.reports.when
-        if frames is None or result.error is not None or result.rows == 0 or when == "never":
+        if result.error is not None or result.rows == 0 or when == "never":
+            return None
+        if frames is None and result.compute == "local":  # pushed down: the engine samples the rows
             return None
         breached = result.firing if result.live else bool(result.breaches)
         if when == "always" or breached:
@@ -140,12 +142,15 @@ class Checker:
         return None
 
     def _write_report(
-        self, monitor: MonitorConfig, result: MonitorResult, frames: Frames, run_id: str
+        self, monitor: MonitorConfig, result: MonitorResult, frames: Frames | None, run_id: str
     ) -> MonitorResult:
+        from monitor.evaluate import sampled_frames
         from monitor.reports.run import write_recorded_report
 
         assert self.store is not None and result.report is not None
         try:
+            if frames is None:  # pushed down: a sample of each window, drawn where the data lives
+                frames = sampled_frames(monitor, result, self.config.reports.max_rows)
             write_recorded_report(self.config, monitor, result, frames, self.store)
         except Exception as exc:  # a report is a convenience: never lose the run over it
             log.error("monitor %s: report not written: %s", result.monitor, scrub(str(exc)))

@@ -88,6 +88,8 @@ class DatabaseEngine(SqlEngine):
 
     def fetch(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         with self._connection() as connection:
+            if self.dialect.name == "sqlite" and "monitor_hash" in sql.lower():
+                _add_sqlite_hash(connection)
             return [tuple(row) for row in connection.exec_driver_sql(sql, params).fetchall()]
 
     def column_types(self) -> dict[str, TypeKind]:
@@ -118,6 +120,15 @@ class DatabaseEngine(SqlEngine):
             name: type_kind(_postgres_type(column[1]))
             for name, column in zip(names, description, strict=True)
         }
+
+
+def _add_sqlite_hash(connection: Connection) -> None:
+    """SQLite has no hash function: the report sample's (``monitor.compute.sample``) is ours."""
+    from monitor.compute.sample import sqlite_hash
+
+    driver = connection.connection.driver_connection
+    if driver is not None:
+        driver.create_function("monitor_hash", 1, sqlite_hash, deterministic=True)
 
 
 def _kind(sql_type: Any) -> TypeKind:

@@ -231,13 +231,18 @@ def _missing_notes(run: dict[str, Any], reference: pd.DataFrame, current: pd.Dat
     return [f"Column {c!r} is missing from a window and has no chart in this report." for c in absent]
 
 
-def _sample_note(current: Sample, reference: Sample) -> str | None:
+def _sample_note(current: Sample, reference: Sample, in_engine: bool = False) -> str | None:
     if not (current.sampled or reference.sampled):
         return None
+    how = (
+        "drawn where the data lives: the rows of smallest hash, the same on every run; "
+        "confusion matrices count the sampled rows"
+        if in_engine
+        else "deterministic, stratified by time"
+    )
     return (
         f"Charts drawn from a sample of {len(current.frame)} of {current.total_rows} current and "
-        f"{len(reference.frame)} of {reference.total_rows} reference rows "
-        "(deterministic, stratified by time)."
+        f"{len(reference.frame)} of {reference.total_rows} reference rows ({how})."
     )
 
 
@@ -253,19 +258,25 @@ def build_drift_report(
     out_path: Path,
     timestamp_column: str | None = None,
     reports_dir: Path | None = None,
+    window_rows: tuple[int, int] | None = None,
 ) -> Path:
     """Write the report of one run to ``out_path`` (atomically) and return the path.
 
     ``run`` is the run's JSON document (``MonitorResult.to_dict()``, docs/reference.md).
     Inside ``reports_dir`` the page loads Evidently's renderer from ``reports_dir/_static``;
     anywhere else it carries the renderer inline. Charts of windows over ``max_rows`` rows
-    are drawn from a deterministic sample stratified by ``timestamp_column``.
+    are drawn from a deterministic sample stratified by ``timestamp_column``. ``window_rows``:
+    the windows' (reference, current) rows when ``reference`` and ``current`` are already
+    samples drawn by the engine (``monitor.compute.sample``); every chart then uses them.
     """
     if current.empty or reference.empty:
         which = "current" if current.empty else "reference"
         raise ReportError(f"no report for monitor {monitor_name}: the {which} window has no rows")
     current_sample = sample_by_time(current, max_rows, timestamp_column)
     reference_sample = sample_by_time(reference, max_rows, timestamp_column)
+    if window_rows is not None:
+        reference_sample = Sample(reference_sample.frame, max(window_rows[0], len(reference_sample.frame)))
+        current_sample = Sample(current_sample.frame, max(window_rows[1], len(current_sample.frame)))
     # confusion matrices count every labelled row; the other charts are drawn from the samples
     windows = {"current": current, "reference": reference}
     samples = {"current": current_sample.frame, "reference": reference_sample.frame}
@@ -281,7 +292,7 @@ def build_drift_report(
         run,
         heading=f"Drift report: {monitor_name}",
         notes=_missing_notes(run, reference, current),
-        sample_note=_sample_note(current_sample, reference_sample),
+        sample_note=_sample_note(current_sample, reference_sample, in_engine=window_rows is not None),
     )
     window = f"{utc_text(run['window']['start'])} to {utc_text(run['window']['end'])}"
     page = render_page(

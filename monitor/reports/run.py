@@ -13,7 +13,7 @@ from typing import Any
 
 from monitor.config.models import Config, MonitorConfig
 from monitor.errors import ConfigError, MonitorError, SourceError
-from monitor.evaluate import Frames, evaluate
+from monitor.evaluate import Frames, evaluate, sampled_frames
 from monitor.records.result import MonitorResult
 from monitor.secrets import scrub
 from monitor.store import Store, open_store
@@ -57,6 +57,7 @@ def build_report(
         out_path=path,
         timestamp_column=monitor.source.timestamp,
         reports_dir=config.reports.dir,
+        window_rows=frames.window_rows,
     )
 
 
@@ -86,16 +87,20 @@ def refresh_index(config: Config, store: Store) -> list[Path]:
 
 
 def report_for_window(config: Config, name: str, at: datetime, output: str | None) -> Path:
-    """`monitor report`: read the windows ending at ``at`` and write their report (no run is recorded)."""
+    """`monitor report`: the report of the windows ending at ``at`` (no run is recorded): from their
+    rows, or, where the monitor's statistics are pushed down, from a sample the engine draws."""
     from monitor.reports.paths import report_path
 
     monitor = config.monitors[name]
-    # a report shows the rows themselves: read the windows here, whatever compute: says
-    local = monitor.model_copy(update={"source": monitor.source.model_copy(update={"compute": "local"})})
-    evaluation = evaluate(name, local, at)
+    evaluation = evaluate(name, monitor, at)
     result, frames = evaluation.result, evaluation.frames
-    if result.error or frames is None:
-        raise SourceError(result.error or f"monitor {name}: the windows could not be read")
+    if result.error:
+        raise SourceError(result.error)
+    if frames is None and result.compute != "local" and result.rows and result.reference_rows:
+        # pushed down: the windows stay where they are; the engine draws the report's rows
+        frames = sampled_frames(monitor, result, config.reports.max_rows)
+    if frames is None and (result.rows and result.reference_rows):
+        raise SourceError(f"monitor {name}: the windows could not be read")
     for which, window, rows in (
         ("current", result.windows.current, result.rows),
         ("reference", result.windows.reference, result.reference_rows),
@@ -105,6 +110,7 @@ def report_for_window(config: Config, name: str, at: datetime, output: str | Non
                 f"--at: the {which} window of monitor {name} "
                 f"[{window.start.isoformat()}, {window.end.isoformat()}) has no rows; nothing to report"
             )
+    assert frames is not None
     run = {**result.to_dict(), "alerts": None}  # no rule is evaluated for a report alone
     if output is not None:
         return build_report(config, config.monitors[name], result, frames, Path(output), run)

@@ -72,6 +72,14 @@ def _read_window(
     return joined
 
 
+def join_target(monitor: MonitorConfig, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (rows of the log with the ``join_on`` key) with the separate target joined on."""
+    target = monitor.target
+    if target is None or not target.separate:
+        raise ConfigError("this monitor's target is not in a separate table or file", key="target")
+    return _join_target(frame, target_source_config(monitor), target.column, str(target.join_on))
+
+
 def target_source_config(monitor: MonitorConfig) -> SourceConfig:
     """Where a separate target lives, as a source: its own url, else the log's database."""
     target = monitor.target

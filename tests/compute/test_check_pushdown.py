@@ -250,8 +250,8 @@ def test_text_listed_as_numerical_is_a_config_error(tmp_path: Path) -> None:
     assert raised.value.key == "features.numerical"
 
 
-def test_report_of_a_pushdown_monitor_reads_its_windows(folder: Path, tmp_path: Path) -> None:
-    """``monitor report`` shows rows, so it reads the windows here even under compute: pushdown."""
+def test_report_of_a_pushdown_monitor_draws_its_rows_in_the_engine(folder: Path, tmp_path: Path) -> None:
+    """``monitor report`` under compute: pushdown draws each window's sample in DuckDB."""
     monitor = MONITOR.format(name="there", path=folder / "log.parquet", extra=", compute: pushdown")
     # Evidently cannot draw a column left empty in one window ("sparse"): the others will do
     monitor = monitor.replace("[normal, ties, constant, offset, sparse]", "[normal, ties, offset]")
@@ -268,3 +268,4 @@ def test_report_of_a_pushdown_monitor_reads_its_windows(folder: Path, tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "out.html").stat().st_size > 0
+    assert "drawn where the data lives" not in (tmp_path / "out.html").read_text()  # under max_rows: all rows
