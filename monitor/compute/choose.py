@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 
-from monitor.compute.base import PUSHED_DOWN, WindowStatistics, engine_class
+from monitor.compute.base import PUSHED_DOWN, ComputeEngine, WindowStatistics, engine_class
 from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.errors import ConfigError
 from monitor.records.windows import Windows
@@ -60,9 +60,6 @@ def evaluate_windows(
     source = monitor.source
     if source.compute == "local":
         return None
-    if monitor.target is not None and monitor.target.separate:
-        _refuse(monitor, "needs the target in the same rows as the predictions (no join_on)")
-        return None
     local_only = local_only_methods(monitor)
     if local_only:
         _refuse(
@@ -76,8 +73,11 @@ def evaluate_windows(
         else:
             _refuse(monitor, "has no SQL for this database; use compute: local")
         return None
+    from monitor.compute.joined import labels_in_the_same_place
     from monitor.compute.sql import InexactTimeFilter  # sqlglot is imported only to push down
 
+    separate = monitor.target is not None and monitor.target.separate
+    labels = labels_in_the_same_place(monitor) if separate else None
     with engine_class(name)(source) as engine:
         if source.compute == "auto" and source.spark is None:
             try:
@@ -97,4 +97,30 @@ def evaluate_windows(
                 current_rows,
                 source.max_local_rows,
             )
+        return _evaluate(engine, monitor, windows, separate, labels)
+
+
+def _evaluate(
+    engine: ComputeEngine,
+    monitor: MonitorConfig,
+    windows: Windows,
+    separate: bool,
+    labels: SourceConfig | None,
+) -> WindowStatistics:
+    """The engine's statistics; a target in another table joined there when it can be, else the
+    performance computed here from the windows' keys (``monitor.compute.joined``)."""
+    from monitor.compute.joined import join_target_in_engine, local_performance
+    from monitor.compute.sql import SqlEngine
+
+    if not separate:
         return engine.evaluate(monitor, windows)
+    if labels is not None and isinstance(engine, SqlEngine):
+        join_target_in_engine(engine, monitor, labels)
+        try:
+            return engine.evaluate(monitor, windows)
+        finally:
+            assert engine.joined is not None
+            engine.joined.labels.close()
+    statistics = engine.evaluate(monitor.model_copy(update={"target": None}), windows)
+    statistics.performance = local_performance(monitor, windows)
+    return statistics

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from sqlglot import exp
 
@@ -20,6 +20,9 @@ from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.errors import ConfigError
 from monitor.records.windows import Interval, Windows
 from monitor.sources.timestamps import TimeStorage, detect_storage
+
+if TYPE_CHECKING:
+    from monitor.compute.joined import JoinedTarget
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +61,8 @@ class SqlEngine(ComputeEngine):
         super().__init__(source)
         self._storage: TimeStorage | None = None
         self._storage_known = False
+        # a target in another table of the same database (or files): joined into every statement
+        self.joined: JoinedTarget | None = None
 
     @property
     def engine_name(self) -> str:
@@ -85,7 +90,10 @@ class SqlEngine(ComputeEngine):
 
     def run(self, built: tuple[str, Statement]) -> list[tuple[Any, ...]]:
         sql, statement = built
-        rendered = render(sql, self.dialect, self.source_expression())
+        relation = self.source_expression()
+        if self.joined is not None:
+            relation = self.joined.relation(relation)
+        rendered = render(sql, self.dialect, relation)
         logger.debug("%s: %s", self.engine_name, rendered)
         return self.fetch(rendered, statement.params)
 
@@ -134,6 +142,6 @@ class SqlEngine(ComputeEngine):
     def require_columns(self, names: Sequence[str]) -> dict[str, TypeKind]:
         from monitor.sources.base import require_columns
 
-        types = self.column_types()
+        types = self.joined.types() if self.joined is not None else self.column_types()
         require_columns(names, types, self.location)
         return types

@@ -1,0 +1,136 @@
+"""Targets joined from another table (late labels) under compute: pushdown (issue 13): joined where
+the data lives when the labels live in the same database or are files beside Parquet logs,
+else the performance computed locally from the windows' keys. Every figure equals the local
+check's (which joins in pandas) to 1e-9, on DuckDB, SQLite and the live PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from monitor.config import load_config
+from monitor.evaluate import evaluate
+from tests.compute.data import AT, awkward_log
+from tests.compute.test_reference_cache import assert_same, figures
+from tests.pg import temporary_database
+
+CONFIG = """
+store: sqlite:///state.db
+monitors:
+  m:
+    source: {{{source}, timestamp: ts, compute: {compute}}}
+    features: {{numerical: [normal, ties, offset, amount], categorical: [colour, level]}}
+    prediction: {{column: label, score: score}}
+    target: {{{target}, join_on: row_id}}
+    reference: {{previous: 1d}}
+    window: 1h
+"""
+
+
+@pytest.fixture(scope="module")
+def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    log = awkward_log(1500)
+    log["row_id"] = range(len(log))
+    labels = log.loc[log["target"].notna(), ["row_id", "target"]]
+    labels = labels.sample(frac=0.8, random_state=3)  # late labels: a fifth has not arrived
+    return log.drop(columns=["target"]), labels.reset_index(drop=True)
+
+
+def to_sql(url: str, frames: tuple[pd.DataFrame, pd.DataFrame], text_keys: bool = False) -> None:
+    log, labels = frames
+    engine = sa.create_engine(url)
+    log.to_sql("predictions", engine, index=False)
+    if text_keys:
+        labels = labels.assign(row_id=labels["row_id"].astype(str))
+    labels.to_sql("labels", engine, index=False)
+    engine.dispose()
+
+
+@pytest.fixture(params=["duckdb", "sqlite", "sqlite-text-keys", "postgresql", "sqlite-log-parquet-labels"])
+def place(
+    request: pytest.FixtureRequest, tmp_path: Path, frames: tuple[pd.DataFrame, pd.DataFrame]
+) -> Iterator[tuple[str, str, str]]:
+    """(source, target, the engine --json names)"""
+    log, labels = frames
+    if request.param == "duckdb":
+        pytest.importorskip("duckdb", reason="duckdb is not installed (pip install 'model-monitor[duckdb]')")
+        log.to_parquet(tmp_path / "log.parquet", index=False)
+        labels.to_parquet(tmp_path / "labels.parquet", index=False)
+        yield (
+            f'path: "{tmp_path / "log.parquet"}"',
+            f'column: target, path: "{tmp_path / "labels.parquet"}"',
+            ("duckdb"),
+        )
+    elif request.param.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'log.db'}"
+        to_sql(url, frames, text_keys=request.param == "sqlite-text-keys")
+        target = "column: target, table: labels"
+        if request.param == "sqlite-log-parquet-labels":
+            labels.to_parquet(tmp_path / "labels.parquet", index=False)
+            target = f'column: target, path: "{tmp_path / "labels.parquet"}"'
+        yield f'url: "{url}", table: predictions', target, "sqlite"
+    else:
+        with temporary_database() as url:
+            to_sql(url, frames)
+            yield f'url: "{url}", table: predictions', "column: target, table: labels", "postgresql"
+            from monitor.sources import dispose_engines
+
+            dispose_engines()
+    from monitor.sources import dispose_engines
+
+    dispose_engines()
+
+
+def checked(folder: Path, source: str, target: str, compute: str) -> dict[str, Any]:
+    path = folder / f"{compute}.yaml"
+    path.write_text(CONFIG.format(source=source, target=target, compute=compute))
+    config = load_config(str(path))
+    return evaluate("m", config.monitors["m"], AT).result.to_dict()
+
+
+def test_pushed_down_with_a_joined_target_equals_local(
+    place: tuple[str, str, str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source, target, engine = place
+    with caplog.at_level("DEBUG", logger="monitor.compute.joined"):
+        pushed = checked(tmp_path, source, target, "pushdown")
+    joined_there = "where the data lives" in caplog.text
+    assert joined_there == ("path:" not in target or "path:" in source)  # labels beside the log
+    local = checked(tmp_path, source, target, "local")
+    assert pushed["compute"] == engine and local["compute"] == "local", pushed["error"]
+    assert pushed["performance"] is not None
+    assert {m["metric"] for m in pushed["performance"]["metrics"]} >= {"accuracy", "roc_auc", "log_loss"}
+    # rows with a target: the labels that arrived, fewer than the window's rows
+    assert 0 < pushed["performance"]["rows_with_target"] < pushed["window"]["rows"]
+    quality_free = {name: value for name, value in figures(pushed).items() if value is not None}
+    assert_same(quality_free, {name: value for name, value in figures(local).items() if name in quality_free})
+    assert pushed["performance"] == local["performance"] or all(
+        abs(a["current"] - b["current"]) <= 1e-9 * max(1.0, abs(b["current"]))
+        for a, b in zip(pushed["performance"]["metrics"], local["performance"]["metrics"], strict=True)
+    )
+
+
+def test_a_key_labelled_twice_keeps_the_label_written_last_on_sqlite(
+    tmp_path: Path, frames: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    log, labels = frames
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    current_keys = log.loc[log["ts"] >= pd.Timestamp(AT) - pd.Timedelta(hours=1), "row_id"]
+    labelled = labels[labels["row_id"].isin(current_keys)].head(40)
+    corrected = labelled.assign(target=1 - labelled["target"])  # written after the first labels
+    to_sql(url, (log, pd.concat([labels, corrected], ignore_index=True)))
+    source, target = f'url: "{url}", table: predictions', "column: target, table: labels"
+    pushed = checked(tmp_path, source, target, "pushdown")
+    local = checked(tmp_path, source, target, "local")
+    assert_same(
+        {m["metric"]: m["current"] for m in pushed["performance"]["metrics"]},
+        {m["metric"]: m["current"] for m in local["performance"]["metrics"]},
+    )
+    from monitor.sources import dispose_engines
+
+    dispose_engines()
