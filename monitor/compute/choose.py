@@ -13,7 +13,7 @@ import logging
 
 from monitor.compute.base import PUSHED_DOWN, ComputeEngine, WindowStatistics, engine_class
 from monitor.config.models import MonitorConfig, SourceConfig
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, SourceError
 from monitor.records.windows import Windows
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,8 @@ def evaluate_windows(
                     reference_rows, current_rows = 0, engine.current_rows(windows)
                 else:
                     reference_rows, current_rows = engine.row_counts(windows)
-            except InexactTimeFilter as exc:
+            except (InexactTimeFilter, SourceError) as exc:
+                # the local read says what is wrong in its own words (a missing table: exit 2)
                 logger.debug("computing locally: %s", exc)
                 return None
             if max(reference_rows, current_rows) <= source.max_local_rows:
