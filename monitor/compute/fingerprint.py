@@ -2,13 +2,14 @@
 reference profile still describes it (docs/reference.md, "Cached reference profiles").
 
 One aggregate statement over the window: its row count, its earliest and latest time, and
-per profiled column the count of its present values plus a sum (numbers: the sum of the
-finite values; text: the sum of the lengths; booleans: the count of trues). Rows added,
-removed or re-timed, values nulled or changed change it. What it cannot see: an edit that
-keeps every one of these figures (two rows swapping values, a category replaced by another
-of the same length, a change below the 12 significant digits the sums are kept to). The
-sums are rounded so that an engine adding in parallel, in a different order each time,
-still gives the same fingerprint.
+for a few columns (``monitor.compute.reference.fingerprinted``: the prediction's and one
+feature) the count of their present values plus a sum (numbers: the sum of the finite values;
+text: the sum of the lengths; booleans: the count of trues). Rows added, removed or re-timed,
+and values of those columns nulled or changed, change it. What it cannot see: an edit of
+other columns only, or one that keeps every one of these figures (two rows swapping values, a
+category replaced by another of the same length, a change below the 12 significant digits
+the sums are kept to). The sums are rounded so that an engine adding in parallel, in a
+different order each time, still gives the same fingerprint.
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ def cached_reference(
     try:
         with engine_class(str(pushdown_engine(source)))(source) as engine:
             assert isinstance(engine, SqlEngine)  # every pushdown engine runs SQL
-            data = window_fingerprint(engine, engine.spec(windows.reference), columns)
+            data = window_fingerprint(engine, engine.spec(windows.reference), fingerprinted(monitor, columns))
     except MonitorError as exc:  # the read that follows reports the source's trouble
         log.debug("monitor %s: no fingerprint of the reference: %s", name, exc)
         return None
@@ -121,6 +121,16 @@ def cached_reference(
     if profile is not None:
         log.info("monitor %s: reference from the cache (%d rows)", name, profile.rows)
     return CachedReference(cache, name, key, profile)
+
+
+def fingerprinted(monitor: MonitorConfig, columns: Sequence[str]) -> list[str]:
+    """The columns the fingerprint sums: the prediction's, and the first profiled column. Each
+    column costs a row store (SQLite, PostgreSQL) another field to decode per row: summing all of
+    them would cost a tenth of reading the reference (docs/reference.md, "Cached reference
+    profiles")."""
+    prediction = monitor.prediction
+    named = [c for c in (prediction.score, prediction.column) if c is not None] if prediction else []
+    return list(dict.fromkeys([*(c for c in named if c in columns), *columns[:1]]))
 
 
 def profile_key(monitor: MonitorConfig, windows: Windows, columns: Sequence[str], fingerprint: str) -> str:

@@ -202,8 +202,8 @@ def test_changed_reference_data_is_read_again(
     config = write_config(tmp_path, source, "state.db")
     run(config)
     with engine.begin() as connection:  # one reference value corrected in place
-        first_row = "(SELECT MIN(rowid) FROM predictions)"
-        connection.execute(sa.text(f"UPDATE predictions SET offset = offset + 7 WHERE rowid = {first_row}"))
+        first_row = "(SELECT MIN(rowid) FROM predictions WHERE score > 0.1)"
+        connection.execute(sa.text(f"UPDATE predictions SET score = score / 2 WHERE rowid = {first_row}"))
     reads.reset()
     changed = run(config)
     assert reads.read_reference()  # the fingerprint saw the change
