@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 MAGIC = b"MONPROF\x01"
 # a larger profile (a reference of tens of millions of distinct values) is not cached: one store
 # row that size strains SQLite's and PostgreSQL's limits for blobs (1 GB)
-MAX_PROFILE_BYTES = 512 * 1024 * 1024
+MAX_PROFILE_BYTES = 900 * 1024 * 1024  # under SQLite's 1e9-byte and PostgreSQL's 1 GB caps
 
 
 class ProfileFormatError(ValueError):
