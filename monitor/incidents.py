@@ -103,7 +103,9 @@ def data_quality(
     keyed = monitor.rules_named("duplicates")
     if keyed and keyed[0].key:  # one figure per run: the first duplicates rule's key
         duplicates = incidents.duplicates(current, keyed[0].key)
+    target = monitor.target
     return DataQuality(
+        present=(target.column,) if target is not None and target.column in current.columns else (),
         volume=incidents.volume(len(current), len(reference), windows),
         schema=schema,
         duplicates=duplicates,

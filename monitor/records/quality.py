@@ -88,6 +88,8 @@ class DataQuality:
     duplicates: Duplicates | None = None
     new_categories: dict[str, Offending] | None = None
     out_of_range: dict[str, Offending] | None = None
+    # configured columns beside the features found present (the target): ``schema`` resolves on them
+    present: tuple[str, ...] = ()
 
     def to_dict(self, missing: dict[str, float]) -> dict[str, Any]:
         new, out = self.new_categories or {}, self.out_of_range or {}

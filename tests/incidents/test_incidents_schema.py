@@ -4,7 +4,7 @@ file, a prediction or target column gone, a CSV column some files of the glob la
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,12 @@ def test_a_missing_target_column_fires_schema_and_skips_performance(tmp_path: Pa
     (change,) = monitor["data_quality"]["schema"]
     assert change["column"] == "is_fraud" and change["skipped"] == ["performance"]
     assert monitor["performance"] is None and monitor["prediction_drift"]["column"] == "fraud_score"
+    write_parquet(log, tmp_path / "log", END)  # the day's export is redone with its labels
+    code, repaired = check(config, END + timedelta(hours=1))  # the next hourly run
+    resolved = {
+        (a["rule"], a["subject"]) for a in only_monitor(repaired)["alerts"] if a["status"] == "resolved"
+    }
+    assert (code, firing(repaired), resolved) == (0, set(), {("schema", "is_fraud")})
 
 
 def test_a_score_column_no_file_has_without_a_schema_rule_stays_exit_2(tmp_path: Path) -> None:
