@@ -36,7 +36,10 @@ def every_statement() -> list[tuple[str, statements.Statement]]:
         statements.row_count(REFERENCE),
         statements.profile(REFERENCE, [ODD, "x"], [(ODD, True), ("colour", False)]),
         statements.standard_deviations(REFERENCE, [(ODD, -3.5)]),
-        statements.cdf_gap(REFERENCE, CURRENT, ODD, 10, 20),
+        statements.repeats_sample(REFERENCE, [ODD, "x"]),
+        statements.cdf_gap(REFERENCE, CURRENT, ODD, 10, 20, grouped=True),
+        statements.cdf_gap(REFERENCE, CURRENT, ODD, 10, 20, grouped=False),
+        statements.cdf_gap(REFERENCE, REFERENCE, ODD, 10, 20, grouped=False),  # overlapping windows
         statements.value_counts(REFERENCE, CURRENT, "colour", numerical=False),
         statements.value_counts(REFERENCE, CURRENT, ODD, numerical=True),
         statements.distinct_values([REFERENCE, CURRENT], ODD),
