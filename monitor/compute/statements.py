@@ -187,7 +187,7 @@ def cdf_gap(
     sql = (
         f"WITH {weights}, {points}"
         f"cdf AS (SELECT x, SUM(w) OVER (ORDER BY x {frame}) AS gap, "
-        f"LEAD(x) OVER (ORDER BY x) AS next_x FROM {source}) "
+        f"LEAD(x) OVER (ORDER BY x {frame}) AS next_x FROM {source}) "
         f"SELECT MAX(ABS(gap)), SUM(ABS(gap) * (next_x - x)), {distinct} FROM cdf"
     )
     return sql, statement
