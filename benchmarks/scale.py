@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -216,12 +217,13 @@ def main() -> None:
             for name, source in cases:
                 result = check(folder, name.replace(" ", "_"), source)
                 result["rows"] = rows
+                result["load_average"] = os.getloadavg()[0]  # the machine's, as the case ended
                 family = name.split()[0] if name.split()[0] != "spark" else "parquet"
                 if name.endswith("local") and "scores" in result:
                     local_scores[family] = result["scores"]
                 if "scores" in result and family in local_scores and not name.endswith("local"):
                     result["max_rel_diff"] = max_relative_difference(result["scores"], local_scores[family])
-                elif name.endswith("local") and "scores" in result and "parquet" in local_scores:
+                elif family != "parquet" and "scores" in result and "parquet" in local_scores:
                     # a local read of a database against the local read of the same rows from Parquet
                     result["max_rel_diff"] = max_relative_difference(
                         result["scores"], local_scores["parquet"]
