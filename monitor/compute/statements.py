@@ -1,7 +1,8 @@
 """The pushdown statements, in DuckDB's SQL with the placeholders of ``monitor.compute.dialects``.
 
-Every statement reads the window(s) it needs as a CTE over the source filtered on time,
-and returns a handful of numbers: counts, extremes, sums, never rows. Column names are
+Every statement reads the window(s) it needs from the source filtered on time (a CTE, a
+subquery, or one scan for two disjoint windows), and returns a handful of numbers:
+counts, extremes, sums, never rows. Column names are
 quoted identifiers; window bounds, bin edges and labels are named bound parameters.
 """
 
