@@ -3,12 +3,16 @@
     .venv/bin/python benchmarks/scale.py                                # Parquet 1M and 10M, PostgreSQL 1M, Spark 1M
     .venv/bin/python benchmarks/scale.py --rows 1000000 --no-postgres --no-spark --json out.json
     .venv/bin/python benchmarks/scale.py --rows 10000000 --no-local     # pushdown only at 10M
+    .venv/bin/python benchmarks/scale.py --rows 1000000 --no-spark --keep data/   # + SQLite, PostgreSQL
 
 N reference + N current rows x 23 columns (``drift_data``: 20 numerical, 2 categorical, a
 score). Each check is a fresh ``monitor check --json --dry-run`` process; its wall time and
 peak RSS (``VmHWM``, polled) are measured as in ``drift.py``. Spark's executors run in a JVM
 beside the ``monitor`` process: its RSS is the Python process only (the JVM's heap is
-``spark.driver.memory``). ``max rel diff`` is the largest relative difference between a
+``spark.driver.memory``). At ``--others-at`` rows the log is also copied into SQLite and
+PostgreSQL and checked there, read (``local``) and pushed down; ``ratio`` is a case's wall
+time over the local check from Parquet at the same size (issue 13's target for SQLite and
+PostgreSQL read locally: within 2x). ``max rel diff`` is the largest relative difference between a
 pushed-down score and the local check's on the same data. Target (issue 13): pushdown at
 10M + 10M x 23 from Parquet under 1 GB peak RSS and under 90 s.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -96,6 +101,21 @@ def load_postgres(parquet: Path, table: str) -> str | None:
     return POSTGRES
 
 
+def load_sqlite(parquet: Path, database: Path) -> str:
+    """The Parquet log copied into a SQLite table ``predictions`` (time as ISO text, indexed),
+    as ``drift_data.write_sqlite`` writes it; kept when it is already there."""
+    import sqlite3
+
+    if not database.exists():
+        with sqlite3.connect(database) as connection:
+            for batch in pq.ParquetFile(parquet).iter_batches(batch_size=200_000):
+                frame = batch.to_pandas()
+                frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+                frame.to_sql("predictions", connection, index=False, if_exists="append", chunksize=50_000)
+            connection.execute("CREATE INDEX predictions_ts ON predictions (timestamp)")
+    return f"sqlite:///{database}"
+
+
 def check(folder: Path, name: str, source: str) -> dict[str, Any]:
     directory = folder / name
     directory.mkdir(exist_ok=True)
@@ -138,6 +158,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--no-local", action="store_true", help="skip compute: local (6+ GB at 10M)")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--no-parquet-pushdown", action="store_true")
+    parser.add_argument("--table-prefix", default="scale", help="PostgreSQL table name prefix")
     parser.add_argument("--no-spark", action="store_true")
     parser.add_argument("--others-at", type=int, default=1_000_000, help="rows for PostgreSQL and Spark")
     parser.add_argument("--json", type=Path)
@@ -163,16 +186,22 @@ def main() -> None:
                     ("parquet local", f'{{path: "{parquet}", timestamp: timestamp, compute: local}}')
                 )
             spill = DUCKDB % (folder / "spill")
-            cases.append(
-                (
-                    "parquet pushdown",
-                    f'{{path: "{parquet}", timestamp: timestamp, compute: pushdown, {spill}}}',
+            if not arguments.no_parquet_pushdown:
+                cases.append(
+                    (
+                        "parquet pushdown",
+                        f'{{path: "{parquet}", timestamp: timestamp, compute: pushdown, {spill}}}',
+                    )
                 )
-            )
+            if rows == arguments.others_at and not arguments.no_sqlite:
+                url = load_sqlite(parquet, folder / "log.db")
+                for mode in ("local", "pushdown"):
+                    source = f'{{url: "{url}", table: predictions, timestamp: timestamp, compute: {mode}}}'
+                    cases.append((f"sqlite {mode}", source))
             if rows == arguments.others_at and not arguments.no_postgres:
-                url = load_postgres(parquet, f"scale_{rows}")
+                table = f"{arguments.table_prefix}_{rows}"
+                url = load_postgres(parquet, table)
                 if url is not None:
-                    table = f"scale_{rows}"
                     for mode in ("local", "pushdown"):
                         source = f'{{url: "{url}", table: {table}, timestamp: timestamp, compute: {mode}}}'
                         cases.append((f"postgresql {mode}", source))
@@ -188,11 +217,17 @@ def main() -> None:
             for name, source in cases:
                 result = check(folder, name.replace(" ", "_"), source)
                 result["rows"] = rows
+                result["load_average"] = os.getloadavg()[0]  # the machine's, as the case ended
                 family = name.split()[0] if name.split()[0] != "spark" else "parquet"
                 if name.endswith("local") and "scores" in result:
                     local_scores[family] = result["scores"]
                 if "scores" in result and family in local_scores and not name.endswith("local"):
                     result["max_rel_diff"] = max_relative_difference(result["scores"], local_scores[family])
+                elif family != "parquet" and "scores" in result and "parquet" in local_scores:
+                    # a local read of a database against the local read of the same rows from Parquet
+                    result["max_rel_diff"] = max_relative_difference(
+                        result["scores"], local_scores["parquet"]
+                    )
                 results.append(result)
                 print(f"{name} {rows:,}: {result['seconds']:.1f}s {result['rss_mb']:.0f} MB", file=sys.stderr)
     print(table_of(results))
@@ -203,13 +238,17 @@ def main() -> None:
 def table_of(results: list[dict[str, Any]]) -> str:
     lines = [
         f"{'rows':>12} {'case':<20} {'engine':<11} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'max rel diff':>12}"
+        f" {'ratio':>6}"
     ]
+    parquet_local = {r["rows"]: r["seconds"] for r in results if r["case"] == "parquet_local"}
     for result in results:
+        baseline = parquet_local.get(result["rows"])
+        ratio = f"{result['seconds'] / baseline:6.1f}" if baseline else f"{'-':>6}"
         difference = result.get("max_rel_diff")
         lines.append(
             f"{result['rows']:>12,} {result['case']:<20} {str(result.get('compute')):<11} {result['seconds']:>7.1f} "
             f"{result['cpu_seconds']:>7.1f} {result['rss_mb']:>8.0f} "
-            f"{'-' if difference is None else f'{difference:.1e}':>12}"
+            f"{'-' if difference is None else f'{difference:.1e}':>12} {ratio}"
             + (f"  error: {result['error']}" if result.get("error") else "")
         )
     return "\n".join(lines)

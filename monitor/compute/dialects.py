@@ -51,6 +51,10 @@ class Dialect:
     finite: Rewrite  # true for finite values (false for NULL, NaN, ±inf)
     is_nan: Rewrite  # true for NaN only
     text_time: Rewrite = lambda value: value  # a text time column, compared in byte order
+    # LEAD carries the frame of the aggregate beside it, so one window pass computes both
+    # (PostgreSQL and SQLite run one pass per distinct window clause); Spark, BigQuery and
+    # Snowflake reject a frame on LEAD
+    lead_takes_frame: bool = False
     tested: bool = True  # run against a live engine by the test suite
 
 
@@ -82,12 +86,14 @@ DIALECTS: dict[str, Dialect] = {
         text_time=lambda value: exp.Collate(
             this=value.copy(), expression=exp.to_identifier("C", quoted=True)
         ),
+        lead_takes_frame=True,
     ),
     "sqlite": Dialect(
         "sqlite",
         "sqlite",
         finite=_sqlite_finite,
         is_nan=lambda value: exp.false(),
+        lead_takes_frame=True,
     ),
     "spark": Dialect("spark", "spark", finite=_between_infinities, is_nan=_function("isnan")),
     "trino": Dialect(
@@ -140,6 +146,9 @@ def render(statement: str, dialect: Dialect, source: exp.Expression) -> str:
         if isinstance(node, exp.Anonymous) and str(node.this).upper() in _PLACEHOLDERS:
             rule: Rewrite = getattr(dialect, _PLACEHOLDERS[str(node.this).upper()])
             return exp.paren(rule(node.expressions[0]), copy=False)
+        if not dialect.lead_takes_frame and isinstance(node, exp.Window) and isinstance(node.this, exp.Lead):
+            node.set("spec", None)
+            return node
         if isinstance(node, exp.Table) and node.name == SOURCE_TABLE:
             replacement = source.copy()
             alias = node.args.get("alias")

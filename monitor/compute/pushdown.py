@@ -27,6 +27,7 @@ from monitor.compute.statements import (
     label_pairs,
     profile,
     regression_sums,
+    repeats_sample,
     row_count,
     score_ranks,
     standard_deviations,
@@ -48,6 +49,10 @@ from monitor.stats.binning import HISTOGRAM_MIN_DISTINCT
 from monitor.stats.columns import INTEGER_CARDINALITY_LIMIT
 from monitor.stats.drift import check_method
 from monitor.stats.methods import auto_method_by_size as auto_method
+
+# a CDF groups a column's values first when a sample of its rows holds fewer distinct values
+# than this share of its values
+REPEATS_BELOW_DISTINCT_SHARE = 0.95
 
 
 @dataclass
@@ -77,6 +82,8 @@ class Pushdown:
         self.profiles: dict[str, Profile] = {}
         self.gaps: dict[str, scores.CdfGap] = {}  # per numerical column, once
         self.deviations: dict[str, float] = {}  # reference std per column scored by Wasserstein
+        self.numerical_columns: list[str] = []  # every column whose CDF may be needed
+        self.repeating: dict[str, bool] = {}  # per numerical column: its CDF groups values first
 
     def run(self) -> WindowStatistics:
         monitor = self.monitor
@@ -103,6 +110,7 @@ class Pushdown:
         numerical = list(result.numerical)
         if prediction is not None and prediction_kind == "numerical":
             numerical = unique([*numerical, prediction.drift_column])
+        self.numerical_columns = numerical
         quality = unique([*result.numerical, *result.categorical, *self._prediction_columns()])
         counted = unique([*quality, *([monitor.target.column] if monitor.target else [])])
         floating = [(name, types.get(name) == "float") for name in counted]
@@ -210,9 +218,26 @@ class Pushdown:
     def _gap(self, column: str) -> scores.CdfGap:
         if column not in self.gaps:
             n, m = self.profiles["reference"].finite[column], self.profiles["current"].finite[column]
-            largest, area, distinct = self.engine.one(cdf_gap(self.reference, self.current, column, n, m))
+            grouped = self._repeats(column)
+            largest, area, distinct = self.engine.one(
+                cdf_gap(self.reference, self.current, column, n, m, grouped)
+            )
             self.gaps[column] = scores.CdfGap(int(largest or 0), float(area or 0.0), int(distinct or 0))
         return self.gaps[column]
+
+    def _repeats(self, column: str) -> bool:
+        """Whether ``column``'s values repeat, so that its CDF should group them first: a window
+        over the distinct values then replaces a sort of every row. Judged once for every
+        numerical column from a sample of the reference (or the current window)."""
+        if not self.repeating:
+            columns = unique([*self.numerical_columns, column])
+            spec = self.reference if self.profiles["reference"].rows else self.current
+            row = self.engine.one(repeats_sample(spec, columns))
+            for index, name in enumerate(columns):
+                values, distinct = int(row[2 * index] or 0), int(row[2 * index + 1] or 0)
+                self.repeating[name] = values == 0 or distinct < REPEATS_BELOW_DISTINCT_SHARE * values
+        # grouping is right whatever the values: it is only slower on distinct ones
+        return self.repeating.get(column, True)
 
     def _deviations_for(
         self, numerical: Sequence[str], settings: Mapping[str, tuple[str, float | None]]

@@ -1,7 +1,8 @@
 """The pushdown statements, in DuckDB's SQL with the placeholders of ``monitor.compute.dialects``.
 
-Every statement reads the window(s) it needs as a CTE over the source filtered on time,
-and returns a handful of numbers: counts, extremes, sums, never rows. Column names are
+Every statement reads the window(s) it needs from the source filtered on time (a CTE, a
+subquery, or one scan for two disjoint windows), and returns a handful of numbers:
+counts, extremes, sums, never rows. Column names are
 quoted identifiers; window bounds, bin edges and labels are named bound parameters.
 """
 
@@ -18,6 +19,8 @@ from monitor.sources.timestamps import TimeStorage, bound_value, text_ranges
 # A frame clause every tested dialect accepts over a double ORDER BY: all rows up to and
 # including the current value's ties, so each row sees both CDFs at its value.
 CUMULATIVE = "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+# the same over rows that hold distinct values (after a GROUP BY): no ties to look for
+ROWS_TO_HERE = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
 
 
 @dataclass
@@ -81,6 +84,18 @@ class WindowSpec:
         selected = ", ".join(quote(column) for column in dict.fromkeys(columns)) or "1 AS one"
         return f"{name} AS (SELECT {selected} FROM {SOURCE_TABLE} AS src WHERE {where})"
 
+    def subquery(self, statement: Statement, columns: Sequence[str]) -> str:
+        """The window's ``columns`` as a parenthesised subquery (alias it)."""
+        where = time_filter(statement, self.timestamp, self.storage, self.window)
+        selected = ", ".join(quote(column) for column in dict.fromkeys(columns)) or "1 AS one"
+        return f"(SELECT {selected} FROM {SOURCE_TABLE} AS src WHERE {where})"
+
+    def disjoint(self, other: WindowSpec) -> bool:
+        """No row can be in both windows (same time column, intervals that do not meet)."""
+        return self.timestamp == other.timestamp and (
+            self.window.end <= other.window.start or other.window.end <= self.window.start
+        )
+
 
 def row_count(spec: WindowSpec) -> tuple[str, Statement]:
     statement = Statement()
@@ -106,6 +121,29 @@ def profile(
     return f"WITH {spec.cte(statement, 'w', columns)} SELECT {', '.join(parts)} FROM w", statement
 
 
+# rows of a window that ``repeats_sample`` looks at
+REPEATS_SAMPLE_ROWS = 10_000
+
+
+def repeats_sample(spec: WindowSpec, columns: Sequence[str]) -> tuple[str, Statement]:
+    """Over the first rows the engine finds in the window (at most ``REPEATS_SAMPLE_ROWS``, in
+    no particular order): per column its finite values and distinct finite values. It only
+    chooses how a column's CDF is computed (``cdf_gap``'s ``grouped``), never a score."""
+    statement = Statement()
+    where = time_filter(statement, spec.timestamp, spec.storage, spec.window)
+    selected = ", ".join(quote(column) for column in dict.fromkeys(columns))
+    parts = []
+    for column in columns:
+        value = number(column)
+        kept = f"CASE WHEN {finite(value)} THEN {value} END"
+        parts += [f"COUNT({kept})", f"COUNT(DISTINCT {kept})"]
+    sql = (
+        f"WITH s AS (SELECT {selected} FROM {SOURCE_TABLE} AS src WHERE {where} "
+        f"LIMIT {REPEATS_SAMPLE_ROWS}) SELECT {', '.join(parts)} FROM s"
+    )
+    return sql, statement
+
+
 def standard_deviations(spec: WindowSpec, lows: Sequence[tuple[str, float]]) -> tuple[str, Statement]:
     """Population std (ddof 0) of each column's finite values, two passes over values shifted
     by the column's minimum (so a large offset costs no precision)."""
@@ -117,32 +155,74 @@ def standard_deviations(spec: WindowSpec, lows: Sequence[tuple[str, float]]) -> 
         means.append(f"AVG(CASE WHEN {finite(value)} THEN {shifted} END) AS m{index}")
         deviation = f"({shifted} - mu.m{index})"
         deviations.append(f"SQRT(AVG(CASE WHEN {finite(value)} THEN {deviation} * {deviation} END))")
-    window = spec.cte(statement, "w", [column for column, _ in lows])
+    columns = [column for column, _ in lows]
+    # the window twice as subqueries, not one CTE read twice, which an engine may materialise
     sql = (
-        f"WITH {window}, mu AS (SELECT {', '.join(means)} FROM w) "
-        f"SELECT {', '.join(deviations)} FROM w CROSS JOIN mu"
+        f"WITH mu AS (SELECT {', '.join(means)} FROM {spec.subquery(statement, columns)} AS w) "
+        f"SELECT {', '.join(deviations)} FROM {spec.subquery(statement, columns)} AS w CROSS JOIN mu"
     )
     return sql, statement
 
 
-def cdf_gap(reference: WindowSpec, current: WindowSpec, column: str, n: int, m: int) -> tuple[str, Statement]:
+def cdf_gap(
+    reference: WindowSpec, current: WindowSpec, column: str, n: int, m: int, grouped: bool
+) -> tuple[str, Statement]:
     """Both empirical CDFs at every finite value of the union: their largest scaled gap
-    |k*m - l*n|, the area between them (times n*m) and the union's distinct values."""
+    |k*m - l*n|, the area between them (times n*m) and the union's distinct values.
+
+    One running sum of a signed weight (m per reference value, -n per current value) is
+    k*m - l*n at every value, so one window aggregate and one sort give both CDFs.
+    ``grouped`` sums the weights per distinct value first (cheap when values repeat: the
+    window then runs over the distinct values only); otherwise the window runs over the
+    rows with a frame that takes in each value's ties.
+    """
     statement = Statement()
-    value = number(column)
-    bound_m, bound_n = statement.bind(m), statement.bind(n)
-    gap = f"ABS(below_ref * {bound_m} - below_cur * {bound_n})"
+    weights = signed_values(statement, reference, current, column, m, -n)
+    if grouped:
+        points = "g AS (SELECT x, SUM(w) AS w FROM u GROUP BY x), "
+        frame, source, distinct = ROWS_TO_HERE, "g", "COUNT(*)"
+    else:
+        points = ""
+        frame, source = CUMULATIVE, "u"
+        distinct = "SUM(CASE WHEN next_x IS NULL OR next_x <> x THEN 1 ELSE 0 END)"
     sql = (
-        f"WITH {reference.cte(statement, 'r', [column])}, {current.cte(statement, 'c', [column])}, "
-        f"u AS (SELECT {value} AS x, 1 AS in_ref FROM r WHERE {finite(value)} "
-        f"UNION ALL SELECT {value} AS x, 0 AS in_ref FROM c WHERE {finite(value)}), "
-        f"cdf AS (SELECT x, SUM(in_ref) OVER (ORDER BY x {CUMULATIVE}) AS below_ref, "
-        f"SUM(1 - in_ref) OVER (ORDER BY x {CUMULATIVE}) AS below_cur, "
-        f"LEAD(x) OVER (ORDER BY x) AS next_x FROM u) "
-        f"SELECT MAX({gap}), SUM({gap} * (next_x - x)), "
-        f"SUM(CASE WHEN next_x IS NULL OR next_x <> x THEN 1 ELSE 0 END) FROM cdf"
+        f"WITH {weights}, {points}"
+        f"cdf AS (SELECT x, SUM(w) OVER (ORDER BY x {frame}) AS gap, "
+        f"LEAD(x) OVER (ORDER BY x {frame}) AS next_x FROM {source}) "
+        f"SELECT MAX(ABS(gap)), SUM(ABS(gap) * (next_x - x)), {distinct} FROM cdf"
     )
     return sql, statement
+
+
+def signed_values(
+    statement: Statement,
+    reference: WindowSpec,
+    current: WindowSpec,
+    column: str,
+    reference_weight: int,
+    current_weight: int,
+) -> str:
+    """A CTE ``u(x, w)`` of the finite values of both windows, each with its window's weight.
+
+    Disjoint windows (the usual case) are read in one scan of the source, the weight
+    chosen by the reference's time filter; overlapping ones as two scans, so a row in
+    both windows counts in both.
+    """
+    value = number(column)
+    ref_weight, cur_weight = statement.bind(reference_weight), statement.bind(current_weight)
+    if reference.disjoint(current):
+        in_reference = time_filter(statement, reference.timestamp, reference.storage, reference.window)
+        in_current = time_filter(statement, current.timestamp, current.storage, current.window)
+        return (
+            f"u AS (SELECT {value} AS x, "
+            f"CASE WHEN {in_reference} THEN {ref_weight} ELSE {cur_weight} END AS w "
+            f"FROM {SOURCE_TABLE} AS src WHERE ({in_reference} OR {in_current}) AND {finite(value)})"
+        )
+    return (
+        f"{reference.cte(statement, 'r', [column])}, {current.cte(statement, 'c', [column])}, "
+        f"u AS (SELECT {value} AS x, {ref_weight} AS w FROM r WHERE {finite(value)} "
+        f"UNION ALL SELECT {value} AS x, {cur_weight} AS w FROM c WHERE {finite(value)})"
+    )
 
 
 def value_counts(

@@ -36,7 +36,10 @@ def every_statement() -> list[tuple[str, statements.Statement]]:
         statements.row_count(REFERENCE),
         statements.profile(REFERENCE, [ODD, "x"], [(ODD, True), ("colour", False)]),
         statements.standard_deviations(REFERENCE, [(ODD, -3.5)]),
-        statements.cdf_gap(REFERENCE, CURRENT, ODD, 10, 20),
+        statements.repeats_sample(REFERENCE, [ODD, "x"]),
+        statements.cdf_gap(REFERENCE, CURRENT, ODD, 10, 20, grouped=True),
+        statements.cdf_gap(REFERENCE, CURRENT, ODD, 10, 20, grouped=False),
+        statements.cdf_gap(REFERENCE, REFERENCE, ODD, 10, 20, grouped=False),  # overlapping windows
         statements.value_counts(REFERENCE, CURRENT, "colour", numerical=False),
         statements.value_counts(REFERENCE, CURRENT, ODD, numerical=True),
         statements.distinct_values([REFERENCE, CURRENT], ODD),
@@ -72,3 +75,21 @@ def test_untested_dialects_are_marked() -> None:
         "bigquery",
         "snowflake",
     }
+
+
+@pytest.mark.parametrize(
+    "dialect", ["postgresql", "sqlite", "duckdb", "spark", "trino", "bigquery", "snowflake"]
+)
+def test_lead_shares_the_sum_frame_only_where_allowed(dialect: str) -> None:
+    """PostgreSQL and SQLite compute the running sum and LEAD in one pass when their window
+    clauses match; Spark, BigQuery and Snowflake reject a frame on LEAD."""
+    target = DIALECTS[dialect]
+    sql, _ = statements.cdf_gap(REFERENCE, CURRENT, "x", 10, 20, grouped=False)
+    tree = sqlglot.parse_one(render(sql, target, table_expression("t")), read=target.sqlglot)
+    (lead,) = [window for window in tree.find_all(exp.Window) if isinstance(window.this, exp.Lead)]
+    (running,) = [window for window in tree.find_all(exp.Window) if isinstance(window.this, exp.Sum)]
+    assert running.args.get("spec") is not None
+    if target.lead_takes_frame:
+        assert lead.args["spec"] == running.args["spec"]
+    else:
+        assert lead.args.get("spec") is None
