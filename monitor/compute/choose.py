@@ -57,6 +57,9 @@ def evaluate_windows(monitor: MonitorConfig, windows: Windows) -> WindowStatisti
     source = monitor.source
     if source.compute == "local":
         return None
+    if monitor.segments is not None:  # segments are computed locally (docs/reference.md, "Segments")
+        logger.debug("computing locally: the monitor has segments")
+        return None
     if monitor.target is not None and monitor.target.separate:
         _refuse(monitor, "needs the target in the same rows as the predictions (no join_on)")
         return None

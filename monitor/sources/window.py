@@ -50,6 +50,8 @@ def column_key(monitor: MonitorConfig, column: str) -> str | None:
         ]
     if monitor.target is not None:
         named += [("target.column", monitor.target.column), ("target.join_on", monitor.target.join_on)]
+    if monitor.segments is not None:
+        named += [("segments.by", name) for name in monitor.segments.by]
     return next((key for key, name in named if name == column), None)
 
 
