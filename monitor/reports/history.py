@@ -18,6 +18,7 @@ from monitor.config.models import Config, MonitorConfig
 from monitor.records.store import RunRecord
 from monitor.reports.columns import column_scores
 from monitor.reports.paths import report_path
+from monitor.reports.segments import segment_record
 from monitor.reports.summary import RunSummary, newest_window_first
 from monitor.store import Store
 
@@ -124,13 +125,18 @@ def _incidents(alerts: list[dict[str, Any]] | None) -> list[str]:
     ]
 
 
-def monitor_history(config: Config, store: Store, name: str, last: int) -> list[RunSummary]:
-    """The ``last`` runs of monitor ``name`` with the newest windows, newest window first."""
+def monitor_history(
+    config: Config, store: Store, name: str, last: int, segment: str | None = None
+) -> list[RunSummary]:
+    """The ``last`` runs of monitor ``name`` with the newest windows, newest window first;
+    with ``segment`` (e.g. ``country=DE``), as that segment saw them."""
     monitor = config.monitors.get(name)
     preference = metric_preference(monitor)
     # the configured share, as the runs were judged by it (the JSON document does not keep it)
     share = monitor.drift.share if monitor is not None else None
     records: list[RunRecord] = store.runs(name, last=last)
+    if segment is not None:
+        records = [segment_record(record, segment) for record in records]
     summaries = [summary_from_record(record, preference, config.reports.dir, share) for record in records]
     return newest_window_first(summaries)
 
