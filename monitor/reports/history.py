@@ -18,7 +18,7 @@ from monitor.config.models import Config, MonitorConfig
 from monitor.records.store import RunRecord
 from monitor.reports.columns import column_scores
 from monitor.reports.paths import report_path
-from monitor.reports.segments import segment_record
+from monitor.reports.segments import segment_names, segment_record
 from monitor.reports.summary import RunSummary, newest_window_first
 from monitor.store import Store
 
@@ -144,3 +144,28 @@ def monitor_history(
 def all_history(config: Config, store: Store, last: int) -> dict[str, list[RunSummary]]:
     """Every configured monitor's runs, newest window first."""
     return {name: monitor_history(config, store, name, last) for name in config.monitors}
+
+
+MAX_SEGMENT_PAGES = 50  # per monitor: the segments the newest runs checked, largest first
+
+
+def segment_history(config: Config, store: Store, last: int) -> dict[str, dict[str, list[RunSummary]]]:
+    """Per monitor with ``segments:``, each segment's runs as ``history --segment`` shows them."""
+    pages: dict[str, dict[str, list[RunSummary]]] = {}
+    for name, monitor in config.monitors.items():
+        if monitor.segments is None:
+            continue
+        records: list[RunRecord] = store.runs(name, last=last)
+        preference, share = metric_preference(monitor), monitor.drift.share
+        pages[name] = {
+            segment: newest_window_first(
+                [
+                    summary_from_record(
+                        segment_record(record, segment), preference, config.reports.dir, share
+                    )
+                    for record in records
+                ]
+            )
+            for segment in segment_names(records)[:MAX_SEGMENT_PAGES]
+        }
+    return pages

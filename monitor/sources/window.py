@@ -144,6 +144,8 @@ def check_monitor_source(monitor: MonitorConfig) -> list[str]:
             "(expected datetimes, ISO-8601 text or epoch seconds)"
         )
     problems.extend(_feature_problems(monitor, kinds, where))
+    if monitor.segments is not None:
+        problems.extend(_missing(monitor.segments.by, kinds, where, "segments.by"))
     target = monitor.target
     if target is not None and target.separate:
         key = str(target.join_on)

@@ -93,11 +93,12 @@ def config_text(
     hook: str | None = None,
     segments: str = "{by: [country], top: 10, min_rows: 200}",
     every: str = "1h",
+    reports: str = "never",
 ) -> str:
     channels = "[hook]" if hook else "[]"
     channel_block = f'channels:\n  hook: {{type: webhook, url: "{hook}"}}\n' if hook else ""
     return f"""store: "sqlite:///{database.parent / "state.db"}"
-reports: {{dir: {database.parent / "reports"}, when: never}}
+reports: {{dir: {database.parent / "reports"}, when: {reports}}}
 server: {{host: 127.0.0.1, port: 0}}
 {channel_block}monitors:
   payments:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -134,7 +136,7 @@ def test_one_segment_drifts_another_loses_accuracy(
 def test_segment_alerts_resolve_on_their_own(tmp_path: Path, end: datetime) -> None:
     database = write_sqlite(make_log(end), tmp_path / "log.db")
     config = tmp_path / "monitor.yaml"
-    config.write_text(config_text(database), encoding="utf-8")
+    config.write_text(config_text(database, reports="always"), encoding="utf-8")
     code, before = check(config, end)
     assert code == 1 and firing(before) == EXPECTED
 
@@ -163,6 +165,14 @@ def test_segment_alerts_resolve_on_their_own(tmp_path: Path, end: datetime) -> N
     assert unknown.returncode == 2 and "--segment" in unknown.stderr and "country=DE" in unknown.stderr
     assert "Traceback" not in unknown.stderr
 
+    # the report index: the monitor's page links one page per segment, each with its runs
+    page = (tmp_path / "reports" / "payments" / "index.html").read_text(encoding="utf-8")
+    links = dict(re.findall(r'<a href="(segments/[^"]+)">([^<]+)</a>', page))
+    assert set(links.values()) == {"country=DE", "country=FR", "country=US", "country=IT", "country=null"}
+    fr_href = next(href for href, name in links.items() if name == "country=FR")
+    fr_page = (tmp_path / "reports" / "payments" / unquote(fr_href)).read_text(encoding="utf-8")
+    assert "payments [country=FR]" in fr_page and fr_page.count("<tr") == 3  # a header and two runs
+
 
 def test_an_unknown_segment_column_is_a_config_error(tmp_path: Path, end: datetime) -> None:
     database = write_sqlite(make_log(end), tmp_path / "log.db")
@@ -174,3 +184,6 @@ def test_an_unknown_segment_column_is_a_config_error(tmp_path: Path, end: dateti
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "segments.by" in done.stderr and "region" in done.stderr
+    validate = run_monitor(config, "validate", "--connect")
+    assert validate.returncode == 2 and "Traceback" not in validate.stderr
+    assert "segments.by: column 'region' not found" in validate.stdout + validate.stderr
