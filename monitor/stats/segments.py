@@ -21,18 +21,27 @@ LISTED_SKIPPED = 100  # the largest skipped segments listed by name; all are cou
 
 @dataclass(frozen=True)
 class Grouping:
-    """Both windows' rows by segment: ``segments[code]``, and each row's code."""
+    """Both windows' rows by segment: each row's segment code, and per code the code of its
+    value in each ``by`` column (``parts``), named only for the segments shown."""
 
-    segments: tuple[Segment, ...]
+    columns: tuple[str, ...]
+    uniques: tuple[np.ndarray, ...]  # per column, its distinct values (NULL included)
+    parts: np.ndarray  # (segments, columns): per segment, the index of its value in ``uniques``
     reference_codes: np.ndarray
     current_codes: np.ndarray
 
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def segment(self, code: int) -> Segment:
+        values = tuple(plain_value(self.uniques[j][self.parts[code, j]]) for j in range(len(self.columns)))
+        return Segment(self.columns, values)
+
     def counts(self) -> tuple[np.ndarray, np.ndarray]:
         """Rows per segment code in the reference and in the current window."""
-        size = len(self.segments)
         return (
-            np.bincount(self.reference_codes, minlength=size),
-            np.bincount(self.current_codes, minlength=size),
+            np.bincount(self.reference_codes, minlength=len(self)),
+            np.bincount(self.current_codes, minlength=len(self)),
         )
 
 
@@ -49,54 +58,54 @@ class Selection:
 def group(reference: pd.DataFrame, current: pd.DataFrame, by: Sequence[str]) -> Grouping:
     """One code per row of each window for its combination of ``by`` values."""
     split = len(reference)
-    codes: np.ndarray | None = None
-    keys: list[tuple[object, ...]] = [()]
+    codes = np.zeros(split + len(current), dtype=np.int64)
+    parts = np.zeros((1, 0), dtype=np.int64)
+    uniques: list[np.ndarray] = []
     for column in by:
         both = pd.concat([reference[column], current[column]], ignore_index=True)
-        column_codes, uniques = pd.factorize(both, use_na_sentinel=False)
-        values = [plain_value(value) for value in np.asarray(uniques, dtype=object)]
+        column_codes, values = pd.factorize(both, use_na_sentinel=False)
         width = max(len(values), 1)
-        if codes is None:
-            codes, keys = column_codes.astype(np.int64), [(value,) for value in values]
-            continue
-        combined, seen = pd.factorize(codes * width + column_codes, use_na_sentinel=False)
-        keys = [(*keys[pair // width], values[pair % width]) for pair in seen.tolist()]
-        codes = combined.astype(np.int64)
-    assert codes is not None
-    columns = tuple(by)
-    segments = tuple(Segment(columns, tuple(key)) for key in keys)  # type: ignore[arg-type]
-    return Grouping(segments, codes[:split], codes[split:])
+        uniques.append(np.asarray(values, dtype=object))
+        # the pair (segment so far, this column's value) as one number, numbered anew densely
+        codes, seen = pd.factorize(codes * width + column_codes, use_na_sentinel=False)
+        seen = np.asarray(seen, dtype=np.int64)
+        parts = np.column_stack([parts[seen // width], seen % width])
+        codes = codes.astype(np.int64)
+    return Grouping(tuple(by), tuple(uniques), parts, codes[:split], codes[split:])
 
 
 def select(grouping: Grouping, top: int, min_rows: int) -> Selection:
-    """The ``top`` largest segments of the current window with ``min_rows`` rows in both."""
+    """The ``top`` largest segments of the current window with ``min_rows`` rows in both.
+
+    Largest first; equal sizes in the order their values first occur (the reference, then
+    the current window), so the same data always gives the same segments."""
     reference_counts, current_counts = grouping.counts()
-    texts = [segment.text for segment in grouping.segments]
-    # largest first; equal sizes in the order of their names, so runs list them alike
-    order = sorted(range(len(texts)), key=lambda code: (-int(current_counts[code]), texts[code]))
-    large = [c for c in order if current_counts[c] >= min_rows and reference_counts[c] >= min_rows]
-    chosen = large[:top]
-    chosen_set = set(chosen)
-    skipped = [
+    order = np.argsort(-current_counts, kind="stable")
+    large = (current_counts[order] >= min_rows) & (reference_counts[order] >= min_rows)
+    chosen = order[large][:top]
+    rest = np.setdiff1d(order, chosen, assume_unique=True)
+    rest = rest[np.argsort(-current_counts[rest], kind="stable")]  # setdiff1d sorts by code
+    eligible = (current_counts >= min_rows) & (reference_counts >= min_rows)
+    listed = tuple(
         SkippedSegment(
-            grouping.segments[code],
+            grouping.segment(int(code)),
             int(current_counts[code]),
             int(reference_counts[code]),
-            "top" if code in large else "min_rows",
+            "top" if eligible[code] else "min_rows",
         )
-        for code in order
-        if code not in chosen_set
-    ]
-    summary = SkippedSegments(
-        count=len(skipped),
-        rows=sum(s.rows for s in skipped),
-        reference_rows=sum(s.reference_rows for s in skipped),
-        listed=tuple(skipped[:LISTED_SKIPPED]),
+        for code in rest[:LISTED_SKIPPED]
     )
+    summary = SkippedSegments(
+        count=len(rest),
+        rows=int(current_counts[rest].sum()),
+        reference_rows=int(reference_counts[rest].sum()),
+        listed=listed,
+    )
+    chosen_codes = [int(code) for code in chosen]
     return Selection(
-        tuple(grouping.segments[code] for code in chosen),
-        _positions(grouping.reference_codes, reference_counts, chosen),
-        _positions(grouping.current_codes, current_counts, chosen),
+        tuple(grouping.segment(code) for code in chosen_codes),
+        _positions(grouping.reference_codes, reference_counts, chosen_codes),
+        _positions(grouping.current_codes, current_counts, chosen_codes),
         summary,
     )
 
