@@ -27,7 +27,9 @@ from monitor.windows import resolve_windows
 AT = datetime(2026, 3, 8, tzinfo=timezone.utc)
 
 
-def _monitor(by: list[str], top: int = 20, min_rows: int = 30, **extra: Any) -> MonitorConfig:
+def _monitor(
+    by: list[str], top: int = 20, min_rows: int = 30, alerts: list[dict[str, Any]] | None = None
+) -> MonitorConfig:
     return MonitorConfig.model_validate(
         {
             "source": {"url": "sqlite:///unused.db", "table": "t", "timestamp": "ts", "compute": "local"},
@@ -37,13 +39,14 @@ def _monitor(by: list[str], top: int = 20, min_rows: int = 30, **extra: Any) -> 
             "reference": {"previous": "30d"},
             "window": "7d",
             "segments": {"by": by, "top": top, "min_rows": min_rows},
-            "alerts": [
+            "alerts": alerts
+            if alerts is not None
+            else [
                 {"rule": "new_categories"},
                 {"rule": "out_of_range"},
                 {"rule": "duplicates", "key": ["id"]},
                 {"rule": "missing_values"},
             ],
-            **extra,
         }
     )
 
@@ -179,3 +182,44 @@ def test_segment_names_cannot_be_misread() -> None:
         and plain_value(np.int64(4)) == 4
         and plain_value(pd.NA) is None
     )
+
+
+@pytest.mark.parametrize("value", ["DE", None])
+def test_segment_drift_scores_match_evidently_on_the_segment_rows(frames: Frames, value: str | None) -> None:
+    """Evidently 0.7's DataDriftPreset on the filtered rows is the oracle: DE (a reference over
+    1,000 rows: Wasserstein and Jensen-Shannon) and the NULL segment (under 1,000: KS,
+    chi-square, Z), with NaN amounts, missing merchants and a category new in the window."""
+    pytest.importorskip("evidently")
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.presets import DataDriftPreset
+
+    result = _whole(_monitor(["country"]), frames)
+    segment = Segment(("country",), (value,))
+    (checked,) = [s for s in result.segments if s.segment == segment]
+    reference = frames.reference[_mask(frames.reference, segment)].reset_index(drop=True)
+    current = frames.current[_mask(frames.current, segment)].reset_index(drop=True)
+    numerical, categorical = list(result.numerical), list(result.categorical)
+    definition = DataDefinition(numerical_columns=numerical, categorical_columns=categorical)
+    columns = [*numerical, *categorical]
+    snapshot = Report([DataDriftPreset(columns=columns)]).run(
+        current_data=Dataset.from_pandas(current[columns], data_definition=definition),
+        reference_data=Dataset.from_pandas(reference[columns], data_definition=definition),
+    )
+    theirs = {
+        m["config"]["column"]: m["value"]
+        for m in snapshot.dict()["metrics"]
+        if m["config"]["type"].endswith(":ValueDrift")
+    }
+    assert checked.drift is not None
+    assert {c.column for c in checked.drift.columns} == set(theirs)
+    for column in checked.drift.columns:
+        assert column.score is not None
+        assert math.isclose(column.score, theirs[column.column], rel_tol=1e-9, abs_tol=1e-12), (
+            value,
+            column.column,
+            column.method,
+            column.score,
+            theirs[column.column],
+        )
+    methods = {c.method for c in checked.drift.columns}
+    assert methods == ({"wasserstein", "jensenshannon"} if value else {"ks", "chisquare", "z"})
