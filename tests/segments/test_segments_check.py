@@ -187,3 +187,26 @@ def test_an_unknown_segment_column_is_a_config_error(tmp_path: Path, end: dateti
     validate = run_monitor(config, "validate", "--connect")
     assert validate.returncode == 2 and "Traceback" not in validate.stderr
     assert "segments.by: column 'region' not found" in validate.stdout + validate.stderr
+
+
+def test_a_parquet_source_gives_the_same_segments(tmp_path: Path, end: datetime) -> None:
+    log = make_log(end)
+    database = write_sqlite(log, tmp_path / "log.db")
+    log.to_parquet(tmp_path / "log.parquet", index=False)
+    sqlite_config = tmp_path / "sqlite.yaml"
+    sqlite_config.write_text(config_text(database), encoding="utf-8")
+    parquet_config = tmp_path / "parquet.yaml"
+    source = f'{{path: "{tmp_path / "log.parquet"}", timestamp: timestamp}}'
+    parquet_config.write_text(
+        re.sub(r"source: \{[^}]*\}", lambda _: f"source: {source}", config_text(database)), encoding="utf-8"
+    )
+    documents = []
+    for config in (sqlite_config, parquet_config):
+        done = run_check(config, end, "--dry-run")
+        assert done.returncode == 1, done.stderr
+        (monitor,) = json.loads(done.stdout)["monitors"]
+        documents.append(monitor)
+    from_sqlite, from_parquet = documents
+    assert firing(from_parquet) == EXPECTED
+    assert from_parquet["segments"] == from_sqlite["segments"]
+    assert from_parquet["skipped_segments"] == from_sqlite["skipped_segments"]
