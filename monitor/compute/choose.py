@@ -57,9 +57,6 @@ def evaluate_windows(monitor: MonitorConfig, windows: Windows) -> WindowStatisti
     source = monitor.source
     if source.compute == "local":
         return None
-    if monitor.segments is not None:  # segments are computed locally (docs/reference.md, "Segments")
-        logger.debug("computing locally: the monitor has segments")
-        return None
     if monitor.target is not None and monitor.target.separate:
         _refuse(monitor, "needs the target in the same rows as the predictions (no join_on)")
         return None
@@ -94,4 +91,9 @@ def evaluate_windows(monitor: MonitorConfig, windows: Windows) -> WindowStatisti
                 current_rows,
                 source.max_local_rows,
             )
+        from monitor.compute.segments import with_segments
+        from monitor.compute.sql import SqlEngine
+
+        if isinstance(engine, SqlEngine):  # with segments: one pass per segment (docs/reference.md)
+            return with_segments(engine, monitor, windows)
         return engine.evaluate(monitor, windows)

@@ -359,9 +359,7 @@ class MonitorConfig(Model):
         if self.segments is not None:
             source = self.source
             spark = source.spark is not None
-            problem = segments_problem(
-                self.segments, timestamp=source.timestamp, compute=source.compute, spark=spark
-            )
+            problem = segments_problem(self.segments, timestamp=source.timestamp, spark=spark)
             if problem is not None:
                 raise ValueError(problem)
         features = self.features.all if self.features else []

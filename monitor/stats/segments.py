@@ -8,7 +8,7 @@ statistics take a segment's rows through those positions: nothing is read again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,34 +80,45 @@ def select(grouping: Grouping, top: int, min_rows: int) -> Selection:
     Largest first; equal sizes in the order their values first occur (the reference, then
     the current window), so the same data always gives the same segments."""
     reference_counts, current_counts = grouping.counts()
+    chosen, skipped = choose(grouping.segment, reference_counts, current_counts, top, min_rows)
+    return Selection(
+        tuple(grouping.segment(code) for code in chosen),
+        _positions(grouping.reference_codes, reference_counts, chosen),
+        _positions(grouping.current_codes, current_counts, chosen),
+        skipped,
+    )
+
+
+def choose(
+    segment: Callable[[int], Segment],
+    reference_counts: np.ndarray,
+    current_counts: np.ndarray,
+    top: int,
+    min_rows: int,
+) -> tuple[list[int], SkippedSegments]:
+    """The codes of the segments to check, largest first (equal sizes in code order), and
+    what is skipped; ``segment(code)`` names a segment when it is shown."""
     order = np.argsort(-current_counts, kind="stable")
-    large = (current_counts[order] >= min_rows) & (reference_counts[order] >= min_rows)
-    chosen = order[large][:top]
+    eligible = (current_counts >= min_rows) & (reference_counts >= min_rows)
+    chosen = order[eligible[order]][:top]
     rest = np.setdiff1d(order, chosen, assume_unique=True)
     rest = rest[np.argsort(-current_counts[rest], kind="stable")]  # setdiff1d sorts by code
-    eligible = (current_counts >= min_rows) & (reference_counts >= min_rows)
     listed = tuple(
         SkippedSegment(
-            grouping.segment(int(code)),
+            segment(int(code)),
             int(current_counts[code]),
             int(reference_counts[code]),
             "top" if eligible[code] else "min_rows",
         )
         for code in rest[:LISTED_SKIPPED]
     )
-    summary = SkippedSegments(
+    skipped = SkippedSegments(
         count=len(rest),
         rows=int(current_counts[rest].sum()),
         reference_rows=int(reference_counts[rest].sum()),
         listed=listed,
     )
-    chosen_codes = [int(code) for code in chosen]
-    return Selection(
-        tuple(grouping.segment(code) for code in chosen_codes),
-        _positions(grouping.reference_codes, reference_counts, chosen_codes),
-        _positions(grouping.current_codes, current_counts, chosen_codes),
-        summary,
-    )
+    return [int(code) for code in chosen], skipped
 
 
 def _positions(codes: np.ndarray, counts: np.ndarray, chosen: list[int]) -> tuple[np.ndarray, ...]:

@@ -31,6 +31,8 @@ def _write(tmp_path: Path, segments: str, compute: str = "") -> Path:
 
 def test_a_valid_segments_section_is_typed_and_frozen(tmp_path: Path) -> None:
     config = load_config(_write(tmp_path, "{by: [country, channel], top: 5, min_rows: 50}"))
+    pushed = load_config(_write(tmp_path, "{by: [country]}", ", compute: pushdown")).monitors["payments"]
+    assert pushed.segments is not None and pushed.source.compute == "pushdown"  # GROUP BY the segments
     segments = config.monitors["payments"].segments
     assert segments is not None and (segments.by, segments.top, segments.min_rows) == (
         ["country", "channel"],
@@ -52,7 +54,6 @@ def test_a_valid_segments_section_is_typed_and_frozen(tmp_path: Path) -> None:
         ("{by: [country], top: 0}", "", ["segments.top"]),
         ("{by: [country], min_rows: -1}", "", ["segments.min_rows"]),
         ("{by: [country], slices: 3}", "", ["segments.slices"]),
-        ("{by: [country]}", ", compute: pushdown", ["segments.by", "compute"]),
     ],
 )
 def test_a_bad_segments_section_names_its_key(
@@ -71,3 +72,16 @@ def test_a_bad_segments_section_names_its_key(
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "segments" in done.stderr + done.stdout
+
+
+def test_a_spark_source_cannot_be_segmented_yet(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.yaml"
+    path.write_text(
+        BASE.format(segments="{by: [country]}", compute="").replace(
+            'url: "sqlite:///log.db", table: predictions',
+            'spark: {master: "local[1]"}, table: db.predictions',
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"segments\.by: a spark source"):
+        load_config(path)
