@@ -177,6 +177,7 @@ def test_segment_names_cannot_be_misread() -> None:
     assert value_text("") == '""' and value_text("line\nbreak") == '"line\\nbreak"'
     assert segment_of('c="a/b"/amount') == 'c="a/b"' and segment_of("country=DE") == "country=DE"
     assert segment_of("amount") == "" and segment_of("transaction_id,order_id") == ""
+    assert segment_of("country=DE,channel=web/amount") == "country=DE,channel=web"
     assert (
         plain_value(np.float64("nan")) is None
         and plain_value(np.int64(4)) == 4
