@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from monitor import incidents, sources, stats
@@ -21,9 +22,11 @@ from monitor.errors import ConfigError, MonitorError
 from monitor.records.drift import ColumnDrift, Kind
 from monitor.records.quality import SchemaChange
 from monitor.records.result import MetricComparison, MonitorResult, Performance
+from monitor.records.segments import SkippedSegments
 from monitor.records.windows import Interval, Windows
 from monitor.sources.nulltimes import count_without_timestamp
 from monitor.sources.timestamps import within_window
+from monitor.stats import segments as segment_rows
 from monitor.windows import ensure_disjoint, resolve_windows
 
 if TYPE_CHECKING:
@@ -201,7 +204,6 @@ def compute(
     """Every statistic from the windows' rows; ``reference_metrics``: the reference's performance,
     when its rows are a profile's (which cannot pair target and prediction)."""
     reference, current = frames.reference, frames.current
-    result = replace(result, rows=len(current), reference_rows=len(reference))
     if monitor.features is not None:
         numerical, categorical = list(monitor.features.numerical), list(monitor.features.categorical)
     else:
@@ -220,6 +222,24 @@ def compute(
     categorical = [c for c in categorical if c not in retyped]
     if retyped & set(prediction_columns(monitor)):  # no score to compare: like a missing one
         monitor = monitor.model_copy(update={"prediction": None, "target": None})
+    schema = (*missing_columns, *changed)
+    result = statistics(monitor, result, reference, current, numerical, categorical, schema)
+    if monitor.segments is not None:
+        result = with_segments(monitor, result, frames)
+    return result
+
+
+def statistics(
+    monitor: MonitorConfig,
+    result: MonitorResult,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    numerical: list[str],
+    categorical: list[str],
+    schema: tuple[SchemaChange, ...],
+) -> MonitorResult:
+    """Every statistic of the monitor over these rows, the column kinds already decided."""
+    result = replace(result, rows=len(current), reference_rows=len(reference))
     text = list(monitor.features.text) if monitor.features is not None else []
     drift = stats.dataset_drift(
         reference,
@@ -231,7 +251,6 @@ def compute(
         new_categories=bool(monitor.rules_named("new_categories")),
     )
     quality_columns = [*numerical, *categorical, *prediction_columns(monitor)]
-    schema = (*missing_columns, *changed)
     quality = incidents.data_quality(
         monitor, result.windows, reference, current, numerical, categorical, schema, drift.new_categories
     )
@@ -246,6 +265,52 @@ def compute(
         missing=stats.missing_shares(current, quality_columns),
         quality=quality,
     )
+
+
+def with_segments(monitor: MonitorConfig, result: MonitorResult, frames: Frames) -> MonitorResult:
+    """``result`` with the statistics of each checked segment (docs/reference.md, "Segments"):
+    the same code as for the whole monitor, over the rows the segment's positions pick."""
+    config = monitor.segments
+    assert config is not None
+    reference, current = frames.reference, frames.current
+    if len(current) == 0 or len(reference) == 0:  # no segment can hold min_rows rows
+        return replace(result, skipped_segments=SkippedSegments())
+    absent = [c for c in config.by if c not in current.columns or c not in reference.columns]
+    if absent:
+        raise ConfigError(f"column(s) {', '.join(absent)} not found in the source", key="segments.by")
+    selection = segment_rows.select(
+        segment_rows.group(reference, current, config.by), config.top, config.min_rows
+    )
+    numerical, categorical = list(result.numerical), list(result.categorical)
+    checked = []
+    for segment, reference_rows, current_rows in zip(
+        selection.segments, selection.reference_rows, selection.current_rows, strict=True
+    ):
+        empty = MonitorResult(
+            result.monitor, result.windows, drift_share_threshold=monitor.drift.share, segment=segment
+        )
+        checked.append(
+            statistics(
+                monitor,
+                empty,
+                _rows_at(reference, reference_rows),
+                _rows_at(current, current_rows),
+                numerical,
+                categorical,
+                (),
+            )
+        )
+    log.info(
+        "monitor %s: %d segment(s) checked, %d skipped", result.monitor, len(checked), selection.skipped.count
+    )
+    return replace(result, segments=tuple(checked), skipped_segments=selection.skipped)
+
+
+def _rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """The rows at ``positions`` (ascending), numbered from 0 as a window's rows are."""
+    rows = frame.take(positions)
+    rows.index = pd.RangeIndex(len(rows))
+    return rows
 
 
 def retyped_columns(
@@ -311,6 +376,8 @@ def wanted_columns(monitor: MonitorConfig) -> list[str] | None:
     if monitor.features is None:
         return None
     columns = [*monitor.features.all, *prediction_columns(monitor), *incidents.key_columns(monitor)]
+    if monitor.segments is not None:
+        columns += monitor.segments.by
     target = monitor.target
     if target is not None and target.join_on and target.join_on not in columns:
         columns.append(target.join_on)

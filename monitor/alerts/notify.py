@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from monitor.alerts.segments import in_segment
 from monitor.config.models import Config, MonitorConfig
 from monitor.records.alerts import Step
 from monitor.records.events import AlertEvent, DriftedColumn, Notification
@@ -70,7 +71,15 @@ def event_for(step: Step, result: MonitorResult, url: str | None, status: str | 
         window_start=window.start,
         window_end=window.end,
         report_url=url,
-        drifted_columns=top_drifted(result)[:TOP_COLUMNS],
+        drifted_columns=top_drifted(_judged(result, after.subject))[:TOP_COLUMNS],
+    )
+
+
+def _judged(result: MonitorResult, subject: str) -> MonitorResult:
+    """The result an alert's subject is about: its segment's (docs/reference.md, "Segments"),
+    else the whole monitor's."""
+    return next(
+        (s for s in result.segments if s.segment is not None and in_segment(subject, s.segment)), result
     )
 
 

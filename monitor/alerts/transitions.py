@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from monitor.alerts.rules import evaluate
+from monitor.alerts.segments import segment_outcomes, with_segment_alerts
 from monitor.alerts.state import advance
 from monitor.config.models import AlertRuleConfig, MonitorConfig
 from monitor.records.alerts import AlertState, AlertSummary, RuleOutcome, Step, alert_id
@@ -75,6 +76,7 @@ def transition(
             )
             steps.append(replace(step, rule_index=index))
     alerts = _summaries(monitor.alerts, states, steps, silenced)
+    result = with_segment_alerts(result, alerts)
     return Transition(replace(result, alerts=alerts, breaches=breaches, live=live), tuple(steps))
 
 
@@ -86,7 +88,7 @@ def _outcomes(
         (index, rule, outcome)
         for index, rule in enumerate(rules)
         if judged is None or rule.rule in judged
-        for outcome in evaluate(rule, result)
+        for outcome in [*evaluate(rule, result), *segment_outcomes(rule, result)]
     ]
 
 

@@ -57,6 +57,11 @@ def add_history_parser(commands: Any) -> None:
         "--last", type=int, default=30, help="the runs of how many of the newest windows (default 30)"
     )
     history.add_argument("--json", action="store_true", help="the runs as JSON, oldest window first")
+    history.add_argument(
+        "--segment",
+        metavar="SEGMENT",
+        help="one segment's runs, named as in alert subjects, e.g. country=DE or country=DE,channel=web",
+    )
 
 
 def _time(moment: datetime) -> str:
@@ -82,7 +87,9 @@ def _table(name: str, runs: Sequence[Any]) -> Any:
     from monitor.records.result import LOWER_IS_BETTER
 
     metric_name = next((run.metric for run in runs if run.metric), None)
-    table = Table(title=f"{name}: {len(runs)} run(s), newest window first", title_justify="left")
+    # a title is markup: a name (or a segment value) holding [brackets] is escaped
+    title = Text(f"{name}: {len(runs)} run(s), newest window first")
+    table = Table(title=title, title_justify="left")
     table.add_column("window end", min_width=10)
     table.add_column("run (UTC)", min_width=10)
     table.add_column("rows", justify="right", no_wrap=True)
@@ -189,6 +196,18 @@ def run_document(record: RunRecord) -> dict[str, Any]:
     }
 
 
+def _segment_records(monitor: str, records: list[RunRecord], segment: str) -> list[RunRecord]:
+    """The runs as ``segment`` saw them; a segment no run knows is a usage error naming those known."""
+    from monitor.reports.segments import known, segment_names, segment_record
+
+    if records and not known(records, segment):
+        names = ", ".join(segment_names(records)[:20]) or "none: the monitor has no segments"
+        raise ConfigError(
+            f"--segment: no run of {monitor} checked or skipped {segment!r} (segments: {names})"
+        )
+    return [segment_record(record, segment) for record in records]
+
+
 def run_history(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.text import Text
@@ -204,11 +223,17 @@ def run_history(args: argparse.Namespace) -> int:
         raise ConfigError(f"-m: unknown monitor {args.monitor!r} (monitors: {', '.join(config.monitors)})")
     store = open_store(config.store)
     try:
+        records = store.runs(args.monitor, last=args.last)
+        if args.segment is not None:
+            records = _segment_records(args.monitor, records, args.segment)
         if args.json:
-            records = store.runs(args.monitor, last=args.last)
-            print(json.dumps({"monitor": args.monitor, "runs": [run_document(r) for r in reversed(records)]}))
+            document: dict[str, Any] = {"monitor": args.monitor}
+            if args.segment is not None:
+                document["segment"] = args.segment
+            document["runs"] = [run_document(r) for r in reversed(records)]
+            print(json.dumps(document))
             return 0
-        runs = monitor_history(config, store, args.monitor, args.last)
+        runs = monitor_history(config, store, args.monitor, args.last, args.segment)
     finally:
         store.close()
     console = Console()
@@ -226,5 +251,6 @@ def run_history(args: argparse.Namespace) -> int:
     # Rich crops a table wider than the console by default, and the last columns (the
     # performance, its reference and change) would silently vanish at the 80 columns that a
     # pipe or cron gets: longer lines are better than lost numbers.
-    console.print(_table(args.monitor, runs), crop=False)
+    shown = args.monitor if args.segment is None else f"{args.monitor} [{args.segment}]"
+    console.print(_table(shown, runs), crop=False)
     return 0

@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from monitor.cli.segments_table import render_segments
 from monitor.drift_methods import drift_methods
 from monitor.records.result import MonitorResult
 
@@ -52,6 +53,7 @@ def _render_one(result: MonitorResult, console: Console) -> None:
     _render_drift(result, console)
     _render_performance(result, console)
     _render_incidents(result, console)
+    render_segments(result, console)
     _render_alerts(result, console)
     if result.report:
         console.print(f"report: {result.report}", highlight=False, markup=False)

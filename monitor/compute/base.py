@@ -21,6 +21,7 @@ from typing import ClassVar
 from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.records.drift import ColumnDrift, DriftResult
 from monitor.records.result import MonitorResult, Performance
+from monitor.records.segments import Segment, SkippedSegments
 from monitor.records.windows import Windows
 
 # the drift methods every engine computes exactly; the others need the values themselves
@@ -43,11 +44,27 @@ class WindowStatistics:
     prediction_drift: ColumnDrift | None = None
     performance: Performance | None = None
     missing: dict[str, float] = field(default_factory=dict)
+    # with ``segments:`` (docs/reference.md, "Segments"): each checked segment's statistics
+    segments: list[tuple[Segment, WindowStatistics]] = field(default_factory=list)
+    skipped_segments: SkippedSegments | None = None
 
     def onto(self, result: MonitorResult) -> MonitorResult:
         """``result`` (of the same monitor and windows) carrying these statistics."""
+        segments = tuple(
+            statistics.onto(
+                MonitorResult(
+                    result.monitor,
+                    result.windows,
+                    drift_share_threshold=result.drift_share_threshold,
+                    segment=segment,
+                )
+            )
+            for segment, statistics in self.segments
+        )
         return replace(
             result,
+            segments=segments,
+            skipped_segments=self.skipped_segments,
             compute=self.engine,
             rows=self.rows,
             reference_rows=self.reference_rows,

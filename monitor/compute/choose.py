@@ -107,21 +107,35 @@ def _evaluate(
     windows: Windows,
     separate: bool,
     labels: SourceConfig | None,
-) -> WindowStatistics:
+) -> WindowStatistics | None:
     """The engine's statistics; a target in another table joined there when it can be, else the
     performance computed here from the windows' keys (``monitor.compute.joined``)."""
     from monitor.compute.joined import join_target_in_engine, local_performance
     from monitor.compute.sql import SqlEngine
 
     if not separate:
+        return _with_segments(engine, monitor, windows)
         return engine.evaluate(monitor, windows)
     if labels is not None and isinstance(engine, SqlEngine):
         join_target_in_engine(engine, monitor, labels)
         try:
-            return engine.evaluate(monitor, windows)
+            return _with_segments(engine, monitor, windows)
         finally:
             assert engine.joined is not None
             engine.joined.labels.close()
+    if monitor.segments is not None:
+        _refuse(monitor, "with segments needs the target in the same database as the predictions")
+        return None
     statistics = engine.evaluate(monitor.model_copy(update={"target": None}), windows)
     statistics.performance = local_performance(monitor, windows)
     return statistics
+
+
+def _with_segments(engine: ComputeEngine, monitor: MonitorConfig, windows: Windows) -> WindowStatistics:
+    """The whole monitor's statistics and, with ``segments:``, each chosen segment's."""
+    from monitor.compute.segments import with_segments
+    from monitor.compute.sql import SqlEngine
+
+    if isinstance(engine, SqlEngine):  # with segments: one pass per segment (docs/reference.md)
+        return with_segments(engine, monitor, windows)
+    return engine.evaluate(monitor, windows)

@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from monitor.compute.base import ComputeEngine, WindowStatistics
 from monitor.compute.dialects import SOURCE_TABLE, Dialect, quote, render
-from monitor.compute.statements import Statement, WindowSpec, row_count
+from monitor.compute.statements import Statement, WindowSpec, row_count, segment_counts
 from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.errors import ConfigError
 from monitor.records.windows import Interval, Windows
@@ -63,6 +63,8 @@ class SqlEngine(ComputeEngine):
         self._storage_known = False
         # a target in another table of the same database (or files): joined into every statement
         self.joined: JoinedTarget | None = None
+        # while set, every statement reads only this segment's rows (monitor/compute/segments.py)
+        self.segment: tuple[tuple[str, Any], ...] = ()
 
     @property
     def engine_name(self) -> str:
@@ -121,7 +123,11 @@ class SqlEngine(ComputeEngine):
         return self._storage
 
     def spec(self, window: Interval) -> WindowSpec:
-        return WindowSpec(self.source.timestamp, self.time_storage(), window)
+        return WindowSpec(self.source.timestamp, self.time_storage(), window, self.segment)
+
+    def segment_counts(self, window: Interval, by: Sequence[str]) -> list[tuple[Any, ...]]:
+        """(value of each ``by`` column ..., rows) per segment of the window."""
+        return self.run(segment_counts(WindowSpec(self.source.timestamp, self.time_storage(), window), by))
 
     # -- the interface -----------------------------------------------------------------------
 

@@ -76,11 +76,16 @@ class WindowSpec:
     timestamp: str
     storage: TimeStorage | None
     window: Interval
+    # a segment's rows only (docs/reference.md, "Segments"): (column, value) pairs, None = NULL
+    segment: tuple[tuple[str, Any], ...] = ()
 
     def cte(self, statement: Statement, name: str, columns: Sequence[str] = ()) -> str:
         """The window as a CTE of only ``columns`` (none: a constant), so an engine that
         materialises a CTE read twice keeps no column the statement does not use."""
         where = time_filter(statement, self.timestamp, self.storage, self.window)
+        for column, value in self.segment:
+            named = f"src.{quote(column)}"
+            where += f" AND {named} IS NULL" if value is None else f" AND {named} = {statement.bind(value)}"
         selected = ", ".join(quote(column) for column in dict.fromkeys(columns)) or "1 AS one"
         return f"{name} AS (SELECT {selected} FROM {SOURCE_TABLE} AS src WHERE {where})"
 
@@ -95,6 +100,14 @@ class WindowSpec:
         return self.timestamp == other.timestamp and (
             self.window.end <= other.window.start or other.window.end <= self.window.start
         )
+
+
+def segment_counts(spec: WindowSpec, by: Sequence[str]) -> tuple[str, Statement]:
+    """Rows of the window per combination of ``by`` values (NULL a value of its own)."""
+    statement = Statement()
+    columns = ", ".join(quote(column) for column in by)
+    sql = f"WITH {spec.cte(statement, 'w', by)} SELECT {columns}, COUNT(*) FROM w GROUP BY {columns}"
+    return sql, statement
 
 
 def row_count(spec: WindowSpec) -> tuple[str, Statement]:

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from monitor.config.durations import Duration
+from monitor.config.segments import SegmentsConfig, segments_problem
 from monitor.printable import name_problem
 
 # The longest monitor, channel or column name: the store's name columns hold 200 characters on every
@@ -351,9 +352,16 @@ class MonitorConfig(Model):
     schedule: ScheduleConfig = ScheduleConfig(every=timedelta(hours=1))
     drift: DriftConfig = DriftConfig()
     alerts: list[AlertRuleConfig] = Field(default_factory=list)
+    segments: SegmentsConfig | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> MonitorConfig:
+        if self.segments is not None:
+            source = self.source
+            spark = source.spark is not None
+            problem = segments_problem(self.segments, timestamp=source.timestamp, spark=spark)
+            if problem is not None:
+                raise ValueError(problem)
         features = self.features.all if self.features else []
         for rule in self.alerts:
             if rule.rule == "column_drift" and self.features is not None:

@@ -15,6 +15,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from monitor.daemon.state import DaemonState, MonitorStatus
+from monitor.records.result import MonitorResult
+from monitor.records.segments import segment_of
 
 # Every series name /metrics exposes (counters with their ``_total``): dashboards and alert rules
 # may rely on exactly these.
@@ -69,96 +71,132 @@ class DaemonCollector(Collector):
     def _results(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
         """The numbers of each monitor's last successful run."""
         drift = _gauge(
-            "monitor_drift_score", "Drift score of a column (last run)", ["monitor", "column", "method"]
+            "monitor_drift_score",
+            "Drift score of a column (last run)",
+            ["monitor", "segment", "column", "method"],
         )
         drifted = _gauge(
-            "monitor_column_drifted", "1 when the column drifted (last run)", ["monitor", "column"]
+            "monitor_column_drifted", "1 when the column drifted (last run)", ["monitor", "segment", "column"]
         )
         prediction = _gauge(
-            "monitor_prediction_drift_score", "Drift score of the prediction", ["monitor", "column", "method"]
+            "monitor_prediction_drift_score",
+            "Drift score of the prediction",
+            ["monitor", "segment", "column", "method"],
         )
-        share = _gauge("monitor_dataset_drift_share", "Share of drifted columns (last run)", ["monitor"])
-        dataset = _gauge("monitor_dataset_drift", "1 when the dataset drifted (last run)", ["monitor"])
+        share = _gauge(
+            "monitor_dataset_drift_share", "Share of drifted columns (last run)", ["monitor", "segment"]
+        )
+        dataset = _gauge(
+            "monitor_dataset_drift", "1 when the dataset drifted (last run)", ["monitor", "segment"]
+        )
         performance = _gauge(
-            "monitor_performance", "Performance metric, current window", ["monitor", "metric"]
+            "monitor_performance", "Performance metric, current window", ["monitor", "segment", "metric"]
         )
         reference = _gauge(
-            "monitor_performance_reference", "Performance metric, reference window", ["monitor", "metric"]
+            "monitor_performance_reference",
+            "Performance metric, reference window",
+            ["monitor", "segment", "metric"],
         )
         missing = _gauge(
-            "monitor_missing_share", "Share of missing values, current window", ["monitor", "column"]
+            "monitor_missing_share",
+            "Share of missing values, current window",
+            ["monitor", "segment", "column"],
         )
-        rows = _gauge("monitor_rows", "Rows read (window: current | reference)", ["monitor", "window"])
-        firing = _gauge("monitor_alert_firing", "1 while the alert is firing", ["monitor", "rule", "subject"])
+        rows = _gauge(
+            "monitor_rows", "Rows read (window: current | reference)", ["monitor", "segment", "window"]
+        )
+        firing = _gauge(
+            "monitor_alert_firing", "1 while the alert is firing", ["monitor", "segment", "rule", "subject"]
+        )
         for name, status in monitors.items():
             for alert in status.alerts:
-                firing.add_metric([name, alert.rule, alert.subject], 1.0 if alert.status == "firing" else 0.0)
-            result = status.result
-            if result is None:
-                continue
-            rows.add_metric([name, "current"], float(result.rows))
-            rows.add_metric([name, "reference"], float(result.reference_rows))
-            if result.drift is not None:
-                share.add_metric([name], result.drift.share)
-                dataset.add_metric([name], float(result.drift.dataset_drift))
-                for column in result.drift.columns:
-                    if column.score is not None:
-                        drift.add_metric([name, column.column, column.method], column.score)
-                    drifted.add_metric([name, column.column], float(column.drifted))
-            column_drift = result.prediction_drift
-            if column_drift is not None and column_drift.score is not None:
-                prediction.add_metric([name, column_drift.column, column_drift.method], column_drift.score)
-            if result.performance is not None:
-                for metric in result.performance.metrics:
-                    if metric.current is not None:
-                        performance.add_metric([name, metric.metric], metric.current)
-                    if metric.reference is not None:
-                        reference.add_metric([name, metric.metric], metric.reference)
-            for column_name, missing_share in result.missing.items():
-                missing.add_metric([name, column_name], missing_share)
+                value = 1.0 if alert.status == "firing" else 0.0
+                firing.add_metric([name, segment_of(alert.subject), alert.rule, alert.subject], value)
+            for segment, result in _by_segment(status.result):
+                rows.add_metric([name, segment, "current"], float(result.rows))
+                rows.add_metric([name, segment, "reference"], float(result.reference_rows))
+                if result.drift is not None:
+                    share.add_metric([name, segment], result.drift.share)
+                    dataset.add_metric([name, segment], float(result.drift.dataset_drift))
+                    for column in result.drift.columns:
+                        if column.score is not None:
+                            drift.add_metric([name, segment, column.column, column.method], column.score)
+                        drifted.add_metric([name, segment, column.column], float(column.drifted))
+                column_drift = result.prediction_drift
+                if column_drift is not None and column_drift.score is not None:
+                    prediction.add_metric(
+                        [name, segment, column_drift.column, column_drift.method], column_drift.score
+                    )
+                if result.performance is not None:
+                    for metric in result.performance.metrics:
+                        if metric.current is not None:
+                            performance.add_metric([name, segment, metric.metric], metric.current)
+                        if metric.reference is not None:
+                            reference.add_metric([name, segment, metric.metric], metric.reference)
+                for column_name, missing_share in result.missing.items():
+                    missing.add_metric([name, segment, column_name], missing_share)
         yield from (drift, drifted, prediction, share, dataset, performance, reference, missing, rows, firing)
 
     def _incidents(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
         """The data-incident figures of each monitor's last successful run (docs/reference.md)."""
         rate = _gauge(
-            "monitor_rows_per_hour", "Rows per hour (window: current | reference)", ["monitor", "window"]
+            "monitor_rows_per_hour",
+            "Rows per hour (window: current | reference)",
+            ["monitor", "segment", "window"],
         )
-        ratio = _gauge("monitor_volume_ratio", "Rows per hour of the window / the reference's", ["monitor"])
-        age = _gauge("monitor_freshness_seconds", "Age of the newest row at the run time", ["monitor"])
+        ratio = _gauge(
+            "monitor_volume_ratio", "Rows per hour of the window / the reference's", ["monitor", "segment"]
+        )
+        age = _gauge(
+            "monitor_freshness_seconds", "Age of the newest row at the run time", ["monitor", "segment"]
+        )
         new = _gauge(
             "monitor_new_category_share",
             "Share of rows with a category unseen in the reference",
-            ["monitor", "column"],
+            ["monitor", "segment", "column"],
         )
         outside = _gauge(
-            "monitor_out_of_range_share", "Share of rows outside the allowed range", ["monitor", "column"]
+            "monitor_out_of_range_share",
+            "Share of rows outside the allowed range",
+            ["monitor", "segment", "column"],
         )
-        duplicate = _gauge("monitor_duplicate_share", "Share of rows repeating a key", ["monitor"])
+        duplicate = _gauge("monitor_duplicate_share", "Share of rows repeating a key", ["monitor", "segment"])
         schema = _gauge(
-            "monitor_schema_change", "1 when the column is missing or changed type", ["monitor", "column"]
+            "monitor_schema_change",
+            "1 when the column is missing or changed type",
+            ["monitor", "segment", "column"],
         )
         for name, status in monitors.items():
-            result = status.result
-            if result is None:
-                continue
-            quality = result.quality
-            if quality.volume is not None:
-                rate.add_metric([name, "current"], quality.volume.rows_per_hour)
-                rate.add_metric([name, "reference"], quality.volume.reference_rows_per_hour)
-                if quality.volume.ratio is not None:
-                    ratio.add_metric([name], quality.volume.ratio)
-            if quality.freshness is not None and quality.freshness.age_seconds is not None:
-                age.add_metric([name], quality.freshness.age_seconds)
-            for column, offending in (quality.new_categories or {}).items():
-                new.add_metric([name, column], offending.share)
-            for column, offending in (quality.out_of_range or {}).items():
-                outside.add_metric([name, column], offending.share)
-            if quality.duplicates is not None:
-                duplicate.add_metric([name], quality.duplicates.share)
+            for segment, result in _by_segment(status.result):
+                self._quality(name, segment, result, rate, ratio, age, new, outside, duplicate, schema)
+        yield from (rate, ratio, age, new, outside, duplicate, schema)
+
+    @staticmethod
+    def _quality(
+        name: str,
+        segment: str,
+        result: MonitorResult,
+        *gauges: GaugeMetricFamily,
+    ) -> None:
+        rate, ratio, age, new, outside, duplicate, schema = gauges
+        quality = result.quality
+        if quality.volume is not None:
+            rate.add_metric([name, segment, "current"], quality.volume.rows_per_hour)
+            rate.add_metric([name, segment, "reference"], quality.volume.reference_rows_per_hour)
+            if quality.volume.ratio is not None:
+                ratio.add_metric([name, segment], quality.volume.ratio)
+        if quality.freshness is not None and quality.freshness.age_seconds is not None:
+            age.add_metric([name, segment], quality.freshness.age_seconds)
+        for column, offending in (quality.new_categories or {}).items():
+            new.add_metric([name, segment, column], offending.share)
+        for column, offending in (quality.out_of_range or {}).items():
+            outside.add_metric([name, segment, column], offending.share)
+        if quality.duplicates is not None:
+            duplicate.add_metric([name, segment], quality.duplicates.share)
+        if result.segment is None:  # the source's columns: judged for the whole monitor only
             changed = {change.column for change in quality.schema}
             for column in dict.fromkeys([*changed, *result.missing]):
-                schema.add_metric([name, column], float(column in changed))
-        yield from (rate, ratio, age, new, outside, duplicate, schema)
+                schema.add_metric([name, segment, column], float(column in changed))
 
     def _runs(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
         last_run = _gauge(
@@ -212,6 +250,16 @@ class DaemonCollector(Collector):
         store_up = _gauge("monitor_store_up", "1 when the store answered its last probe", [])
         store_up.add_metric([], float(self.state.store_error is None))
         yield from (failed, pending, active, store_up)
+
+
+def _by_segment(result: MonitorResult | None) -> Iterator[tuple[str, MonitorResult]]:
+    """The whole monitor's result (segment ``""``), then each checked segment's."""
+    if result is None:
+        return
+    yield "", result
+    for checked in result.segments:
+        if checked.segment is not None:
+            yield checked.segment.text, checked
 
 
 def make_registry(state: DaemonState) -> CollectorRegistry:

@@ -16,6 +16,7 @@ from monitor.errors import ConfigError, MonitorError
 from monitor.records.alerts import AlertSummary, RuleOutcome
 from monitor.records.drift import ColumnDrift, DriftResult
 from monitor.records.quality import DataQuality
+from monitor.records.segments import Segment, SkippedSegments
 from monitor.records.windows import Windows
 from monitor.secrets import scrub
 
@@ -84,6 +85,11 @@ class MonitorResult:
     # False: an older window than one already evaluated, or a backfill; it changed no alert
     live: bool = True
     compute: str = "local"  # the engine that computed the statistics (docs/reference.md)
+    # segments (docs/reference.md, "Segments"): a segment's own result names its segment; the
+    # whole monitor's result holds the checked segments' results and what was skipped
+    segment: Segment | None = None
+    segments: tuple[MonitorResult, ...] = ()
+    skipped_segments: SkippedSegments | None = None
     report: Path | None = None
     error: str | None = None
     # the exit code the failure calls for (2: the config is at fault, e.g. a column the source
@@ -124,6 +130,13 @@ class MonitorResult:
         return replace(self, error=error, error_exit_code=exc.exit_code, failed_part=part)
 
     def to_dict(self) -> dict[str, Any]:
+        document = self._document()
+        if self.skipped_segments is not None or self.segments:  # a monitor with ``segments:``
+            document["segments"] = [segment.segment_dict() for segment in self.segments]
+            document["skipped_segments"] = (self.skipped_segments or SkippedSegments()).to_dict()
+        return document
+
+    def _document(self) -> dict[str, Any]:
         return {
             "monitor": self.monitor,
             "compute": self.compute,
@@ -139,6 +152,21 @@ class MonitorResult:
             "alerts": [alert.to_dict() for alert in self.alerts],
             "report": str(self.report) if self.report else None,
             "error": self.error,
+        }
+
+    def segment_dict(self) -> dict[str, Any]:
+        """A segment's entry in its monitor's ``segments`` list."""
+        assert self.segment is not None
+        return {
+            "segment": self.segment.to_dict(),
+            "subject": self.segment.text,
+            "rows": self.rows,
+            "reference_rows": self.reference_rows,
+            "drift": _drift_dict(self.drift),
+            "prediction_drift": _column_dict(self.prediction_drift, with_kind=False),
+            "performance": self.performance.to_dict() if self.performance else None,
+            "data_quality": self.quality.to_dict(dict(self.missing)),
+            "alerts": [alert.to_dict() for alert in self.alerts],
         }
 
 

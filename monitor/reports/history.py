@@ -18,6 +18,7 @@ from monitor.config.models import Config, MonitorConfig
 from monitor.records.store import RunRecord
 from monitor.reports.columns import column_scores
 from monitor.reports.paths import report_path
+from monitor.reports.segments import segment_names, segment_record
 from monitor.reports.summary import RunSummary, newest_window_first
 from monitor.store import Store
 
@@ -124,13 +125,18 @@ def _incidents(alerts: list[dict[str, Any]] | None) -> list[str]:
     ]
 
 
-def monitor_history(config: Config, store: Store, name: str, last: int) -> list[RunSummary]:
-    """The ``last`` runs of monitor ``name`` with the newest windows, newest window first."""
+def monitor_history(
+    config: Config, store: Store, name: str, last: int, segment: str | None = None
+) -> list[RunSummary]:
+    """The ``last`` runs of monitor ``name`` with the newest windows, newest window first;
+    with ``segment`` (e.g. ``country=DE``), as that segment saw them."""
     monitor = config.monitors.get(name)
     preference = metric_preference(monitor)
     # the configured share, as the runs were judged by it (the JSON document does not keep it)
     share = monitor.drift.share if monitor is not None else None
     records: list[RunRecord] = store.runs(name, last=last)
+    if segment is not None:
+        records = [segment_record(record, segment) for record in records]
     summaries = [summary_from_record(record, preference, config.reports.dir, share) for record in records]
     return newest_window_first(summaries)
 
@@ -138,3 +144,28 @@ def monitor_history(config: Config, store: Store, name: str, last: int) -> list[
 def all_history(config: Config, store: Store, last: int) -> dict[str, list[RunSummary]]:
     """Every configured monitor's runs, newest window first."""
     return {name: monitor_history(config, store, name, last) for name in config.monitors}
+
+
+MAX_SEGMENT_PAGES = 50  # per monitor: the segments the newest runs checked, largest first
+
+
+def segment_history(config: Config, store: Store, last: int) -> dict[str, dict[str, list[RunSummary]]]:
+    """Per monitor with ``segments:``, each segment's runs as ``history --segment`` shows them."""
+    pages: dict[str, dict[str, list[RunSummary]]] = {}
+    for name, monitor in config.monitors.items():
+        if monitor.segments is None:
+            continue
+        records: list[RunRecord] = store.runs(name, last=last)
+        preference, share = metric_preference(monitor), monitor.drift.share
+        pages[name] = {
+            segment: newest_window_first(
+                [
+                    summary_from_record(
+                        segment_record(record, segment), preference, config.reports.dir, share
+                    )
+                    for record in records
+                ]
+            )
+            for segment in segment_names(records)[:MAX_SEGMENT_PAGES]
+        }
+    return pages

@@ -138,20 +138,62 @@ def _write(template: str, path: Path, **context: Any) -> Path:
     return write_text_atomically(path, page)
 
 
-def write_index(reports_dir: Path, runs_by_monitor: dict[str, list[RunSummary]]) -> list[Path]:
-    """Write the overview and one page per monitor; return the paths written."""
+@dataclass(frozen=True)
+class _SegmentLink:
+    name: str
+    href: str
+
+
+def _segment_pages(
+    directory: Path, name: str, segments: dict[str, list[RunSummary]]
+) -> tuple[list[Path], list[_SegmentLink]]:
+    """One page per segment under ``<monitor>/segments/`` (docs/reference.md, "Segments")."""
+    written, links = [], []
+    for segment, runs in segments.items():
+        folder = directory / "segments" / safe_name(segment)
+        columns, left_out = column_charts(runs, limit=MAX_COLUMN_CHARTS, width=300, height=130)
+        written.append(
+            _write(
+                "monitor.html.j2",
+                folder / "index.html",
+                monitor=f"{name} [{segment}]",
+                back_href="../../index.html",
+                back_label=f"All of {name}",
+                segments=[],
+                rows=_rows(runs, folder),
+                drift=drift_share_chart(runs, width=460, height=170),
+                performance=performance_chart(runs, width=460, height=170),
+                columns=columns,
+                columns_left_out=left_out,
+            )
+        )
+        links.append(_SegmentLink(segment, quote_relative(f"segments/{safe_name(segment)}/index.html")))
+    return written, links
+
+
+def write_index(
+    reports_dir: Path,
+    runs_by_monitor: dict[str, list[RunSummary]],
+    segments_by_monitor: dict[str, dict[str, list[RunSummary]]] | None = None,
+) -> list[Path]:
+    """Write the overview and one page per monitor (and per segment); return the paths written."""
     reports_dir = Path(reports_dir)
     written = [
         _write("index.html.j2", reports_dir / "index.html", monitors=_overview(reports_dir, runs_by_monitor))
     ]
     for name, runs in sorted(runs_by_monitor.items()):
         directory = monitor_dir(reports_dir, name)
+        segment_pages, links = _segment_pages(directory, name, (segments_by_monitor or {}).get(name, {}))
+        written += segment_pages
         columns, left_out = column_charts(runs, limit=MAX_COLUMN_CHARTS, width=300, height=130)
         written.append(
             _write(
                 "monitor.html.j2",
                 directory / "index.html",
                 monitor=name,
+                back_href="../index.html",
+                back_label="All monitors",
+                segments=links,
                 rows=_rows(runs, directory),
                 drift=drift_share_chart(runs, width=460, height=170),
                 performance=performance_chart(runs, width=460, height=170),

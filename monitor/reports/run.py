@@ -76,11 +76,12 @@ def after_report(config: Config, store: Store, name: str, written: Path) -> None
 
 def refresh_index(config: Config, store: Store) -> list[Path]:
     """Rewrite ``reports.dir/index.html`` and each monitor's page from the store's run history."""
-    from monitor.reports.history import all_history
+    from monitor.reports.history import all_history, segment_history
     from monitor.reports.index import write_index
 
     try:
-        return write_index(config.reports.dir, all_history(config, store, INDEX_RUNS))
+        runs, segments = all_history(config, store, INDEX_RUNS), segment_history(config, store, INDEX_RUNS)
+        return write_index(config.reports.dir, runs, segments)
     except (MonitorError, OSError) as exc:  # the report is written; a stale index is no reason to fail
         logger.error("report index under %s not updated: %s", config.reports.dir, scrub(str(exc)))
         return []

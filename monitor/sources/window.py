@@ -50,6 +50,8 @@ def column_key(monitor: MonitorConfig, column: str) -> str | None:
         ]
     if monitor.target is not None:
         named += [("target.column", monitor.target.column), ("target.join_on", monitor.target.join_on)]
+    if monitor.segments is not None:
+        named += [("segments.by", name) for name in monitor.segments.by]
     return next((key for key, name in named if name == column), None)
 
 
@@ -150,6 +152,8 @@ def check_monitor_source(monitor: MonitorConfig) -> list[str]:
             "(expected datetimes, ISO-8601 text or epoch seconds)"
         )
     problems.extend(_feature_problems(monitor, kinds, where))
+    if monitor.segments is not None:
+        problems.extend(_missing(monitor.segments.by, kinds, where, "segments.by"))
     target = monitor.target
     if target is not None and target.separate:
         key = str(target.join_on)

@@ -61,6 +61,16 @@ monitors:{blocks}""",
     return path
 
 
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def whole_monitor_value(samples: Samples, name: str, labels: dict[str, str]) -> float | None:
+    found = samples.get((name, tuple(sorted(labels.items()))))
+    if found is None and "segment" not in labels and "monitor" in labels:
+        found = samples.get((name, tuple(sorted({**labels, "segment": ""}.items()))))
+    return found
+
+
 class Daemon:
     def __init__(
         self, config: Path, arguments: list[str] | None = None, log_name: str = "daemon.log"
@@ -115,8 +125,9 @@ class Daemon:
         }
 
     def value(self, name: str, **labels: str) -> float | None:
-        wanted = tuple(sorted(labels.items()))
-        return self.samples().get((name, wanted))
+        """The sample with exactly these labels; a series of the whole monitor also carries
+        ``segment=""`` (docs/reference.md, "Segments"), which need not be named."""
+        return whole_monitor_value(self.samples(), name, labels)
 
     def wait_for(self, what: str, condition: Callable[[], Any], timeout: float = 20.0) -> Any:
         deadline = time.monotonic() + timeout

@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from monitor.cli.main import build_parser
 from monitor.daemon.metrics import EXPORTED_METRICS
 from tests.daemon.logs import write_drifting_log
-from tests.daemon.process import Daemon, write_config
+from tests.daemon.process import Daemon, whole_monitor_value, write_config
 
 CONTRACT_METRICS = (
     "monitor_drift_score",
@@ -156,7 +156,7 @@ def _check_metrics(daemon: Daemon) -> None:
     assert names <= set(EXPORTED_METRICS), names - set(EXPORTED_METRICS)
 
     def value(name: str, **labels: str) -> float:
-        found = samples.get((name, tuple(sorted(labels.items()))))
+        found = whole_monitor_value(samples, name, labels)
         assert found is not None, (name, labels)
         return found
 

@@ -15,6 +15,7 @@ from typing import Any
 from monitor.alerts.channels.base import JSON_HEADERS, Channel
 from monitor.alerts.channels.text import TEST_SUMMARY, iso, value_text, window_text
 from monitor.records.events import AlertEvent, Notification
+from monitor.records.segments import segment_of
 
 API_PATH = "/api/v2/alerts"
 FIRING_TTL = timedelta(hours=24)
@@ -29,6 +30,7 @@ def labels(event: AlertEvent, rule: str | None = None) -> dict[str, str]:
         "monitor": event.monitor,
         "rule": rule_name,
         "subject": event.subject,
+        "segment": segment_of(event.subject),  # routes and groups by segment (docs/reference.md)
         "severity": event.severity,
     }
     return {key: value for key, value in values.items() if value}

@@ -21,6 +21,7 @@ from monitor.alerts.channels.text import (
     event_facts,
     fit_lines,
     report_urls,
+    segments_line,
     title,
 )
 from monitor.records.events import AlertEvent, Notification
@@ -75,6 +76,9 @@ def card(notification: Notification, shown: int) -> dict[str, Any]:
     ]
     if notification.test:
         body.append(text_block(TEST_SUMMARY, color="Accent"))
+    segments = segments_line(notification)
+    if segments is not None:
+        body.append(text_block(clip(teams_data(segments), MAX_TEXT), weight="Bolder"))
     body.extend(event_container(event) for event in notification.events[:shown])
     hidden = notification.events[shown:]
     if hidden:

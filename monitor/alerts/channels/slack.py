@@ -24,6 +24,7 @@ from monitor.alerts.channels.text import (
     event_facts,
     fit_lines,
     report_urls,
+    segments_line,
     title,
 )
 from monitor.alerts.retry import DeliveryResult, answer_text
@@ -108,6 +109,9 @@ def blocks_for(notification: Notification) -> list[dict[str, Any]]:
     if notification.test:
         note = "*This is a test message* sent by `monitor alerts test`. No alert is firing."
         blocks.append({"type": "section", "text": mrkdwn(note, SECTION_TEXT)})
+    segments = segments_line(notification)
+    if segments is not None:  # segment values are data: escaped like every other
+        blocks.append({"type": "section", "text": mrkdwn(slack_data(segments), SECTION_TEXT)})
     actions = report_buttons(report_urls(notification.events))
     room = MAX_BLOCKS - len(blocks) - (1 if actions else 0)
     per_event = [event_blocks(event) for event in notification.events]
@@ -141,6 +145,9 @@ def blocks_for(notification: Notification) -> list[dict[str, Any]]:
 def fallback_text(notification: Notification) -> str:
     """The notification line and the text of clients that cannot show blocks."""
     head = ("[TEST] " if notification.test else "") + slack_data(title(notification))
+    segments = segments_line(notification)
+    if segments is not None:
+        head += "\n" + slack_data(segments)
     lines = [
         f"{e.status.upper()} {slack_data(alert_label(e))}: {slack_data(e.summary)}"
         for e in notification.events

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from monitor.records.events import AlertEvent, DriftedColumn, Notification
+from monitor.records.segments import segment_of
 
 ELLIPSIS = "…"
 MAX_NAME = 200  # a column or subject name longer than this is cut in lists
@@ -136,3 +137,16 @@ def report_urls(events: Sequence[AlertEvent]) -> list[str]:
         if event.report_url:
             seen.setdefault(event.report_url)
     return list(seen)
+
+
+def segments_line(notification: Notification, limit: int = 20) -> str | None:
+    """``Segments breaching: country=DE, country=FR`` (docs/reference.md, "Segments"): which of
+    the monitor's segments fire in this message; None when only the whole monitor does."""
+    firing = [segment_of(e.subject) for e in notification.events if e.status == "firing"]
+    named = list(dict.fromkeys(segment for segment in firing if segment))
+    if not named:
+        return None
+    shown = ", ".join(clip(segment, MAX_NAME) for segment in named[:limit])
+    more = f" {and_more(len(named) - limit)}" if len(named) > limit else ""
+    whole = " (and the whole monitor)" if any(not segment for segment in firing) else ""
+    return f"Segments breaching: {shown}{more}{whole}"
