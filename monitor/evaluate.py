@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -23,6 +24,9 @@ from monitor.records.windows import Interval, Windows
 from monitor.sources.nulltimes import count_without_timestamp
 from monitor.sources.timestamps import within_window
 from monitor.windows import ensure_disjoint, resolve_windows
+
+if TYPE_CHECKING:
+    from monitor.stats.estimation.cache import FitCache
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +45,10 @@ class Evaluation:
     frames: Frames | None  # None when the windows could not be read
 
 
-def evaluate(name: str, monitor: MonitorConfig, at: datetime) -> Evaluation:
-    """Read both windows ending at ``at`` and compute every statistic of the monitor."""
+def evaluate(name: str, monitor: MonitorConfig, at: datetime, cache: FitCache | None = None) -> Evaluation:
+    """Read both windows ending at ``at`` and compute every statistic of the monitor.
+
+    ``cache``: where fitted models (estimation) are kept between runs, usually the store."""
     windows = resolve_windows(monitor, at)
     empty = MonitorResult(name, windows, drift_share_threshold=monitor.drift.share)
     try:
@@ -53,7 +59,7 @@ def evaluate(name: str, monitor: MonitorConfig, at: datetime) -> Evaluation:
             result = pushed.onto(empty)
         else:
             frames = read_windows(name, monitor, windows)
-            result = compute(monitor, empty, frames, missing_columns)
+            result = compute(monitor, empty, frames, missing_columns, cache)
         result = replace(
             result,
             quality=replace(result.quality, freshness=incidents.freshness(monitor, windows.current.end)),
@@ -101,6 +107,7 @@ def compute(
     result: MonitorResult,
     frames: Frames,
     missing_columns: tuple[SchemaChange, ...] = (),
+    cache: FitCache | None = None,
 ) -> MonitorResult:
     reference, current = frames.reference, frames.current
     result = replace(result, rows=len(current), reference_rows=len(reference))
@@ -129,17 +136,37 @@ def compute(
     quality = incidents.data_quality(
         monitor, result.windows, reference, current, numerical, categorical, schema
     )
-    return replace(
+    measured = performance(monitor, reference, current) if monitor.target else None
+    result = replace(
         result,
         numerical=tuple(numerical),
         categorical=tuple(categorical),
         features_inferred=monitor.features is None,
         drift=drift,
         prediction_drift=prediction_drift(monitor, reference, current) if monitor.prediction else None,
-        performance=performance(monitor, reference, current) if monitor.target else None,
+        score_drift=score_drift(monitor, reference, current),
+        performance=measured,
         missing=stats.missing_shares(current, quality_columns),
         quality=quality,
     )
+    if monitor.estimation is not None:
+        from monitor.stats.estimation import estimate_performance
+
+        realized = (
+            {m.metric: m.current for m in measured.metrics if m.current is not None} if measured else {}
+        )
+        estimated = estimate_performance(
+            result.monitor,
+            monitor,
+            result.windows.reference,
+            reference,
+            current,
+            [*numerical, *categorical],
+            realized,
+            cache,
+        )
+        result = replace(result, estimated_performance=estimated)
+    return result
 
 
 def _touching(first: Interval, second: Interval) -> bool:
@@ -162,7 +189,7 @@ def prediction_columns(monitor: MonitorConfig) -> list[str]:
     prediction = monitor.prediction
     if prediction is None:
         return []
-    return [c for c in (prediction.column, prediction.score) if c is not None]
+    return prediction.columns
 
 
 def not_features(monitor: MonitorConfig) -> set[str]:
@@ -185,10 +212,31 @@ def wanted_columns(monitor: MonitorConfig) -> list[str] | None:
     return list(dict.fromkeys(columns))
 
 
-def prediction_drift(monitor: MonitorConfig, reference: pd.DataFrame, current: pd.DataFrame) -> ColumnDrift:
-    """Drift of the score (else the predicted label), judged by the column's own setting."""
+def score_drift(
+    monitor: MonitorConfig, reference: pd.DataFrame, current: pd.DataFrame
+) -> tuple[ColumnDrift, ...]:
+    """A multiclass model: the drift of each class's score column, each by its own setting."""
+    prediction = monitor.prediction
+    if prediction is None or prediction.scores is None:
+        return ()
+    drifts = []
+    for column in prediction.score_columns:
+        method, threshold = monitor.drift.setting(column)
+        drifts.append(
+            stats.column_drift(column, reference[column], current[column], "numerical", method, threshold)
+        )
+    return tuple(drifts)
+
+
+def prediction_drift(
+    monitor: MonitorConfig, reference: pd.DataFrame, current: pd.DataFrame
+) -> ColumnDrift | None:
+    """Drift of the score (else the predicted label), judged by the column's own setting; a
+    multiclass model's scores are judged each by ``score_drift``, its label here."""
     prediction = monitor.prediction
     assert prediction is not None
+    if prediction.multiclass and prediction.column is None:
+        return None
     column = prediction.drift_column
     numeric = prediction.score is not None or prediction.task == "regression"
     kind: Kind = "numerical" if numeric else "categorical"
@@ -207,6 +255,10 @@ def performance(monitor: MonitorConfig, reference: pd.DataFrame, current: pd.Dat
         if labelled.empty:
             return {}
         predicted = labelled[prediction.column] if prediction and prediction.column else None
+        if prediction is not None and prediction.scores is not None:
+            from monitor.stats.multiclass import multiclass_metrics
+
+            return multiclass_metrics(labelled[target.column], predicted, labelled, prediction.scores)
         score = labelled[prediction.score] if prediction and prediction.score else None
         return stats.performance_metrics(task, labelled[target.column], predicted, score)
 

@@ -122,6 +122,17 @@ class Store(ABC):
     ) -> None:
         """Record one delivery attempt: ``sent``, ``failed`` (given up) or ``pending`` (retry)."""
 
+    # -- fitted models ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def load_cached(self, monitor: str, kind: str, key: str) -> bytes | None:
+        """The payload saved under (monitor, kind, key), or None."""
+
+    @abstractmethod
+    def save_cached(self, monitor: str, kind: str, key: str, payload: bytes) -> None:
+        """Keep ``payload`` (npz or JSON bytes, never a pickle) under (monitor, kind, key),
+        replacing what was there; pruned by retention once unused for that long."""
+
     # -- retention ------------------------------------------------------------------------------
 
     @abstractmethod

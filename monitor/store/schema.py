@@ -17,6 +17,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -161,6 +162,20 @@ silences = Table(
     Column("ends_at", Time, nullable=False),
     Column("comment", Text, nullable=False, default=""),
     Column("created_at", Time, nullable=False),
+)
+
+# What a run fitted on its reference (calibrators, estimation models, profiles), kept so later runs
+# reuse it: keyed by monitor, kind and a digest of the reference window, its rows and the fit's
+# settings. Payloads are npz archives or JSON, never pickles (docs/reference.md, "Fitted models").
+cache = Table(
+    "monitor_cache",
+    metadata,
+    Column("monitor", String(200), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", Time, nullable=False),
+    Column("used_at", Time, nullable=False),  # pruned by retention when unused that long
 )
 
 leases = Table(
