@@ -18,8 +18,20 @@ os.environ["NML_DISABLE_USAGE_LOGGING"] = "1"  # before NannyML is imported: it 
 
 
 def nannyml() -> ModuleType:
-    """NannyML, or a skip with the reason when the dev extra is not installed."""
-    return pytest.importorskip("nannyml", reason="NannyML 0.13 (the dev extra) is the oracle of these tests")
+    """NannyML, or a skip with the reason when the dev extra is not installed.
+
+    NannyML imports FLAML, which starts a Spark session when it finds pyspark (the spark extra):
+    pyspark is hidden from that one import, and only when nothing imported it before."""
+    hidden = "pyspark" not in sys.modules
+    if hidden:
+        sys.modules["pyspark"] = None  # type: ignore[assignment]  # import pyspark -> ImportError
+    try:
+        return pytest.importorskip(
+            "nannyml", reason="NannyML 0.13 (the dev extra) is the oracle of these tests"
+        )
+    finally:
+        if hidden:
+            del sys.modules["pyspark"]
 
 
 def write_table(path: Path, table: str, frame: pd.DataFrame) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from nml import check_json, chunk_rows, nannyml, run_monitor, write_table
+
+from tests.estimation.nml import check_json, chunk_rows, nannyml, run_monitor, write_table
 
 METRICS = ["roc_auc", "accuracy", "precision", "recall", "f1"]
 WEEK = pd.Timedelta(days=7)
@@ -191,8 +192,26 @@ def test_multiclass_check_json_equals_nannyml_per_weekly_chunk(
 ) -> None:
     folder, theirs = cards
     weeks = theirs["roc_auc"]
-    for index in range(len(weeks)):
-        monitor = check_json(folder / "monitor.yaml", weeks["start"].iloc[index] + WEEK)
-        _compare(monitor, theirs, index)
-        # every class's score column is judged for drift
-        assert len(monitor["score_drift"]) == 3
+    monitor = check_json(folder / "monitor.yaml", weeks["start"].iloc[0] + WEEK)
+    _compare(monitor, theirs, 0)
+    assert [drift["column"] for drift in monitor["score_drift"]] == [
+        "y_pred_proba_prepaid_card",
+        "y_pred_proba_highstreet_card",
+        "y_pred_proba_upmarket_card",
+    ]  # every class's score column is judged for drift
+    first, last = weeks["start"].iloc[1] + WEEK, weeks["start"].iloc[-1] + WEEK
+    result = run_monitor(
+        "backfill",
+        "-c",
+        str(folder / "monitor.yaml"),
+        "--from",
+        first.isoformat(),
+        "--to",
+        last.isoformat(),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    documents = json.loads(result.stdout)["monitors"]
+    assert len(documents) == len(weeks) - 1
+    for index, document in enumerate(documents, start=1):
+        _compare(document, theirs, index)

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import logging
+import zipfile
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -110,7 +111,7 @@ def unpack_cbpe(payload: bytes) -> CBPEModel | None:
             for i in range(int(meta["calibrators"]))
         ]
         return CBPEModel(meta["classes"], calibrators, meta["components"], meta["reference"])
-    except (ValueError, KeyError, TypeError, OSError) as exc:
+    except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
         log.warning("a cached CBPE model could not be read (%s): fitting again", exc)
         return None
 
@@ -140,6 +141,6 @@ def unpack_dle(payload: bytes) -> DLEModel | None:
             metric: arrays[f"booster_{metric}"].tobytes().decode("utf-8") for metric in meta["metrics"]
         }
         return DLEModel(meta["features"], meta["categories"], boosters, meta["components"], meta["reference"])
-    except (ValueError, KeyError, TypeError, OSError, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
         log.warning("a cached DLE model could not be read (%s): fitting again", exc)
         return None

@@ -1,7 +1,7 @@
 """Direct loss estimation (DLE) for regression models, as NannyML 0.13 computes it.
 
-For each metric a LightGBM regressor (``LGBMRegressor()`` with its default settings, as
-NannyML's default) learns, on the reference, each row's loss from the features and the
+For each metric a LightGBM regressor (the settings of ``LGBMRegressor()``, NannyML's
+default model, on one thread) learns, on the reference, each row's loss from the features and the
 prediction: the absolute error for mae, the squared error for rmse. A window's estimate is
 the mean of the predicted losses (negative ones count 0), rmse its square root. Categorical
 features (text, boolean or category columns, as NannyML decides) are coded as NannyML codes
@@ -23,6 +23,28 @@ from monitor.stats.estimation.cbpe import Estimate
 
 FloatArray = npt.NDArray[np.float64]
 MISSING = "NML_missing_value"
+# LGBMRegressor()'s defaults, NannyML's model, given to lightgbm.train (no scikit-learn wrapper).
+# One thread: OpenMP threads spinning on a busy machine made a fit ten times slower in our
+# benchmarks, and the daemon runs monitors side by side anyway (docs/reference.md).
+LGBM_PARAMETERS: dict[str, Any] = {
+    "boosting_type": "gbdt",
+    "objective": "regression",
+    "num_leaves": 31,
+    "max_depth": -1,
+    "learning_rate": 0.1,
+    "subsample_for_bin": 200000,
+    "min_split_gain": 0.0,
+    "min_child_weight": 1e-3,
+    "min_child_samples": 20,
+    "subsample": 1.0,
+    "subsample_freq": 0,
+    "colsample_bytree": 1.0,
+    "reg_alpha": 0.0,
+    "reg_lambda": 0.0,
+    "num_threads": 1,
+    "verbose": -1,
+}
+ROUNDS = 100  # LGBMRegressor's n_estimators
 
 
 @dataclass(frozen=True)
@@ -84,9 +106,9 @@ def fit(
             components[metric] = [float(np.std(errors))]
         else:
             components[metric] = [float(np.std(errors)), float(np.mean(errors))]
-        regressor = lightgbm.LGBMRegressor(verbose=-1)
-        regressor.fit(matrix, errors, categorical_feature=list(categories))
-        boosters[metric] = regressor.booster_.model_to_string()
+        data = lightgbm.Dataset(matrix, errors, categorical_feature=list(categories), free_raw_data=True)
+        booster = lightgbm.train(LGBM_PARAMETERS, data, num_boost_round=ROUNDS)
+        boosters[metric] = booster.model_to_string()
     return DLEModel(inputs, categories, boosters, components, {})
 
 
@@ -100,7 +122,7 @@ def estimate(model: DLEModel, current: pd.DataFrame, metrics: list[str]) -> dict
         if metric not in model.boosters:
             continue
         booster = lightgbm.Booster(model_str=model.boosters[metric])
-        losses = np.maximum(0, booster.predict(matrix))
+        losses = np.maximum(0, booster.predict(matrix, num_threads=1))
         rows = int(present.sum())
         components = model.components[metric]
         if metric == "mae":

@@ -50,6 +50,7 @@ def cbpe_estimates(
     model = fits.unpack_cbpe(payload) if payload is not None else None
     cached = model is not None
     if model is None:
+        log.info("monitor %s: fitting CBPE on %d reference rows", name, len(labelled))
         model = _fit_cbpe(monitor, labelled, metrics)
         fits.save(cache, name, "cbpe", key, fits.pack_cbpe(model))
     if prediction.scores is not None:
@@ -68,7 +69,6 @@ def cbpe_estimates(
 def _fit_cbpe(monitor: MonitorConfig, labelled: pd.DataFrame, metrics: list[str]) -> cbpe.CBPEModel:
     prediction, target = monitor.prediction, monitor.target
     assert prediction is not None and target is not None
-    log.info("fitting CBPE on %d reference rows", len(labelled))
     truth_column = labelled[target.column]
     predicted_column = labelled[prediction.column] if prediction.column else None
     if prediction.scores is not None:
