@@ -60,10 +60,13 @@ def run_monitor(*args: str, cwd: Path | None = None) -> subprocess.CompletedProc
     )
 
 
-def check_json(config: Path, at: pd.Timestamp, *extra: str) -> dict[str, Any]:
+def check_json(config: Path, at: pd.Timestamp, *extra: str, logs: list[str] | None = None) -> dict[str, Any]:
+    """The check's document of its one monitor; its log lines (stderr) go to ``logs``."""
     result = run_monitor("check", "-c", str(config), "--json", "--at", at.isoformat(), *extra)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode in (0, 1), result.stderr
+    if logs is not None:
+        logs.append(result.stderr)
     (monitor,) = json.loads(result.stdout)["monitors"]
     assert monitor["error"] is None, monitor["error"]
     return monitor

@@ -150,14 +150,16 @@ def test_binary_check_json_equals_nannyml_per_weekly_chunk(
     folder, theirs = loans
     weeks = theirs["roc_auc"]
     picked = [0, len(weeks) // 2, len(weeks) - 1]
+    logs: list[str] = []
     for index in picked:
-        monitor = check_json(folder / "monitor.yaml", weeks["start"].iloc[index] + WEEK)
+        monitor = check_json(folder / "monitor.yaml", weeks["start"].iloc[index] + WEEK, logs=logs)
         assert monitor["estimated_performance"]["method"] == "cbpe"
         _compare(monitor, theirs, index)
         roc_auc = monitor["estimated_performance"]["metrics"][0]
         # the reference value is the roc_auc realized on the reference set; the rule compares with it
         assert roc_auc["drop"] == pytest.approx(roc_auc["reference"] - roc_auc["estimate"])
     # fitted once: the later checks read the calibrator and the components from the store
+    assert ["fitting CBPE" in log for log in logs] == [True, False, False]
     with sqlite3.connect(folder / "state.db") as connection:
         kinds = connection.execute("SELECT monitor, kind FROM monitor_cache").fetchall()
     connection.close()
