@@ -2,9 +2,9 @@
 
 A run is as old as the time it finished; its metric values go with it. Alert changes are as
 old as the run that made them, and a finished notification (``sent`` or ``failed``) as old
-as its last delivery attempt. Current alert states, pending notifications, silences and the
-daemon's lease are never pruned: they are the store's present, not its history. A cached fit
-(monitor/store/cache.py) goes once unused for as long as ``retention``.
+as its last delivery attempt, a cache entry as its saving (the next run that needs it computes it
+again). Current alert states, pending notifications, silences and the
+daemon's lease are never pruned: they are the store's present, not its history.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class RetentionStore:
             outbox_rows = connection.execute(
                 delete(outbox).where(outbox.c.status.in_(FINISHED), finished_at < before)
             ).rowcount
-            cached_rows = connection.execute(delete(cache).where(cache.c.used_at < before)).rowcount
-        pruned = Pruned(before, run_rows, metric_values, change_rows, outbox_rows, cached_rows)
+            cache_rows = connection.execute(delete(cache).where(cache.c.saved_at < before)).rowcount
+        pruned = Pruned(before, run_rows, metric_values, change_rows, outbox_rows, cache_rows)
         log.info("store %s: pruned %s", self.masked_url, pruned.describe())
         return pruned

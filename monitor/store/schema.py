@@ -1,4 +1,5 @@
-"""Tables of the state store: runs, metric history, alert states and their changes, outbox, silences.
+"""Tables of the state store: runs, metric history, alert states and their changes, outbox, silences,
+the daemon's lease and a cache of computed artefacts.
 
 Times are stored as timezone-aware timestamps (UTC). The store records channel
 *names*, never their config: no secret reaches these tables.
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     inspect,
     text,
     true,
@@ -164,26 +166,27 @@ silences = Table(
     Column("created_at", Time, nullable=False),
 )
 
-# What a run fitted on its reference (calibrators, estimation models, profiles), kept so later runs
-# reuse it: keyed by monitor, kind and a digest of the reference window, its rows and the fit's
-# settings. Payloads are npz archives or JSON, never pickles (docs/reference.md, "Fitted models").
-cache = Table(
-    "monitor_cache",
-    metadata,
-    Column("monitor", String(200), primary_key=True),
-    Column("kind", String(32), primary_key=True),
-    Column("key", String(128), primary_key=True),
-    Column("payload", LargeBinary, nullable=False),
-    Column("created_at", Time, nullable=False),
-    Column("used_at", Time, nullable=False),  # pruned by retention when unused that long
-)
-
 leases = Table(
     "monitor_leases",
     metadata,
     Column("name", String(200), primary_key=True),
     Column("holder", String(200), nullable=False),
     Column("expires_at", Time, nullable=False),
+)
+
+# computed artefacts (reference profiles, fitted models), serialised by their owners; see
+# monitor/store/cache.py for what is kept
+cache = Table(
+    "monitor_cache",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("monitor", String(200), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("saved_at", Time, nullable=False),
+    UniqueConstraint("monitor", "kind", "key", name="uq_monitor_cache_entry"),
+    Index("ix_monitor_cache_saved", "saved_at"),
 )
 
 

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 class SQLAlchemyStore(OutboxStore, LeaseStore, RetentionStore, CacheStore, Store):
-    """Run history, metric history, alert states, outbox and silences in one SQL database."""
+    """Run history, metric history, alert states, outbox, silences and the cache in one SQL database."""
 
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
         self.url = url

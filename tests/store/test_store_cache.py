@@ -1,64 +1,140 @@
-"""Fitted models kept in the store (docs/reference.md, "Fitted models"): SQLite and PostgreSQL."""
+"""The store's cache of computed artefacts (reference profiles, fitted models) on SQLite and the live
+PostgreSQL: bytes in, the same bytes out; the newest few entries per (monitor, kind) kept; old
+entries pruned by retention; stores created before the cache existed gain its table on first use."""
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
-import numpy as np
 import pytest
-from sqlalchemy import update
+from sqlalchemy import create_engine, func, select, update
 
-from monitor.stats.estimation.cache import pack_cbpe, unpack, unpack_cbpe
-from monitor.stats.estimation.calibration import Calibrator
-from monitor.stats.estimation.cbpe import CBPEModel
+from monitor.errors import StoreError
 from monitor.store import SQLAlchemyStore, schema
+from monitor.store.cache import KEEP
+
+NOW = datetime.now(timezone.utc)
 
 
-def test_saved_payloads_come_back_per_monitor_kind_and_key(store: SQLAlchemyStore) -> None:
-    assert store.load_cached("m", "cbpe", "k1") is None
-    store.save_cached("m", "cbpe", "k1", b"first")
-    store.save_cached("m", "dle", "k1", b"other kind")
-    store.save_cached("n", "cbpe", "k1", b"other monitor")
-    assert store.load_cached("m", "cbpe", "k1") == b"first"
-    store.save_cached("m", "cbpe", "k1", b"replaced")  # the same key again: the newer fit wins
-    assert store.load_cached("m", "cbpe", "k1") == b"replaced"
-    assert store.load_cached("m", "dle", "k1") == b"other kind"
-    assert store.load_cached("n", "cbpe", "k1") == b"other monitor"
-    assert store.load_cached("m", "cbpe", "k2") is None
+def count_cached(store: SQLAlchemyStore, monitor: str | None = None) -> int:
+    query = select(func.count()).select_from(schema.cache)
+    if monitor is not None:
+        query = query.where(schema.cache.c.monitor == monitor)
+    with store.engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
 
 
-def test_retention_prunes_fits_unused_for_that_long(store: SQLAlchemyStore) -> None:
-    now = datetime.now(timezone.utc)
-    store.save_cached("m", "cbpe", "old", b"old")
-    store.save_cached("m", "cbpe", "used", b"used")
+def test_bytes_round_trip_and_missing_entries(store: SQLAlchemyStore) -> None:
+    every_byte = bytes(range(256)) * 3 + b"\x00"
+    large = os.urandom(3_000_000)
+    assert store.load_cached("m", "reference-profile", "k1") is None
+    store.save_cached("m", "reference-profile", "k1", every_byte)
+    store.save_cached("m", "reference-profile", "k2", large)
+    store.save_cached("m", "reference-profile", "empty", b"")
+    assert store.load_cached("m", "reference-profile", "k1") == every_byte
+    assert store.load_cached("m", "reference-profile", "k2") == large
+    assert store.load_cached("m", "reference-profile", "empty") == b""
+    loaded = store.load_cached("m", "reference-profile", "k1")
+    assert isinstance(loaded, bytes)
+    # the three parts of the name are separate: no other monitor, kind or key sees the entry
+    assert store.load_cached("other", "reference-profile", "k1") is None
+    assert store.load_cached("m", "model", "k1") is None
+    assert store.load_cached("m", "reference-profile", "k3") is None
+
+
+def test_saving_a_key_again_replaces_its_payload(store: SQLAlchemyStore) -> None:
+    store.save_cached("m", "model", "k", b"first")
+    store.save_cached("m", "model", "k", b"second")
+    assert store.load_cached("m", "model", "k") == b"second"
+    assert count_cached(store) == 1
+
+
+def test_only_the_newest_entries_per_monitor_and_kind_stay(store: SQLAlchemyStore) -> None:
+    for index in range(KEEP + 3):
+        store.save_cached("m", "model", f"k{index}", f"payload {index}".encode())
+    store.save_cached("m", "reference-profile", "k0", b"another kind")
+    store.save_cached("n", "model", "k0", b"another monitor")
+    kept = [index for index in range(KEEP + 3) if store.load_cached("m", "model", f"k{index}") is not None]
+    assert kept == list(range(3, KEEP + 3))
+    assert store.load_cached("m", "model", f"k{KEEP + 2}") == f"payload {KEEP + 2}".encode()
+    assert store.load_cached("m", "reference-profile", "k0") == b"another kind"
+    assert store.load_cached("n", "model", "k0") == b"another monitor"
+    assert count_cached(store) == KEEP + 2
+
+
+def test_retention_prunes_entries_saved_before_its_cut_off(store: SQLAlchemyStore) -> None:
+    store.save_cached("m", "model", "old", b"old")
+    store.save_cached("m", "model", "new", b"new")
     with store.engine.begin() as connection:
-        long_ago = now - timedelta(days=500)
-        connection.execute(update(schema.cache).values(used_at=long_ago, created_at=long_ago))
-    assert store.load_cached("m", "cbpe", "used") == b"used"  # reading it marks it used
-    pruned = store.prune_history(now - timedelta(days=400))
-    assert pruned.cached == 1
-    assert store.load_cached("m", "cbpe", "old") is None
-    assert store.load_cached("m", "cbpe", "used") == b"used"
+        connection.execute(
+            update(schema.cache).where(schema.cache.c.key == "old").values(saved_at=NOW - timedelta(days=500))
+        )
+    pruned = store.prune_history(NOW - timedelta(days=400))
+    assert pruned.cache == 1
+    assert pruned.total == 1
+    assert "1 cached item(s)" in pruned.describe()
+    assert store.load_cached("m", "model", "old") is None
+    assert store.load_cached("m", "model", "new") == b"new"
 
 
-def test_a_cbpe_model_round_trips_as_arrays_and_json_never_a_pickle() -> None:
-    calibrator = Calibrator(np.array([0.1, 0.5, 0.9]), np.array([0.0, 0.4, 1.0]))
-    model = CBPEModel(
-        ["a", "b"], [calibrator, None], {"roc_auc": [[0.1, 0.3], [0.2, float("nan")]]}, {"roc_auc": 0.9}
-    )
-    payload = pack_cbpe(model)
-    meta, arrays = unpack(payload)  # np.load(allow_pickle=False) inside: object arrays would fail
-    assert all(array.dtype != object for array in arrays.values())
-    restored = unpack_cbpe(payload)
-    assert restored is not None
-    assert restored.classes == ["a", "b"] and restored.calibrators[1] is None
-    assert restored.calibrators[0] is not None
-    np.testing.assert_array_equal(restored.calibrators[0].x, calibrator.x)
-    assert restored.components["roc_auc"][0] == [0.1, 0.3]
-    assert np.isnan(restored.components["roc_auc"][1][1])
-    assert restored.reference == {"roc_auc": 0.9}
+def test_bad_arguments_are_refused_before_the_store_is_touched(store: SQLAlchemyStore) -> None:
+    store.ping()  # creates the tables
+    with pytest.raises(ValueError, match="cache key"):
+        store.save_cached("m", "model", "k" * 201, b"x")
+    with pytest.raises(ValueError, match="cache key"):
+        store.load_cached("m", "model", "")
+    with pytest.raises(ValueError, match="cache kind"):
+        store.load_cached("m", "k" * 65, "key")
+    with pytest.raises(TypeError, match="bytes"):
+        store.save_cached("m", "model", "k", "text, not bytes")  # type: ignore[arg-type]
+    assert count_cached(store) == 0
 
 
-@pytest.mark.parametrize("payload", [b"", b"not an archive", b"PK\x03\x04broken"])
-def test_a_damaged_payload_is_refitted_not_trusted(payload: bytes) -> None:
-    assert unpack_cbpe(payload) is None
+def test_concurrent_saves_of_one_key_all_succeed(store: SQLAlchemyStore) -> None:
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def save(index: int) -> None:
+        try:
+            start.wait(timeout=30)
+            for round_ in range(5):
+                store.save_cached("m", "model", "shared", f"{index}-{round_}".encode())
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(index,)) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert store.load_cached("m", "model", "shared") in {f"{i}-4".encode() for i in range(4)}
+    assert count_cached(store) == 1
+
+
+def test_a_store_created_before_the_cache_gains_its_table(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    engine = create_engine(url)
+    older = [table for table in schema.metadata.sorted_tables if table is not schema.cache]
+    schema.metadata.create_all(engine, tables=older)
+    engine.dispose()
+    store = SQLAlchemyStore(url)
+    try:
+        store.save_cached("m", "model", "k", b"payload")
+        assert store.load_cached("m", "model", "k") == b"payload"
+    finally:
+        store.close()
+
+
+def test_an_unreachable_store_raises_store_error(tmp_path: Path) -> None:
+    store = SQLAlchemyStore(f"sqlite:///{tmp_path / 'missing' / 'state.db'}")
+    try:
+        with pytest.raises(StoreError, match="store sqlite"):
+            store.load_cached("m", "model", "k")
+        with pytest.raises(StoreError, match="store sqlite"):
+            store.save_cached("m", "model", "k", b"x")
+    finally:
+        store.close()
