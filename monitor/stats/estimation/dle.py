@@ -67,7 +67,10 @@ def _lightgbm() -> Any:
 
 
 def is_categorical(column: pd.Series) -> bool:
-    return str(column.dtype) in ("object", "string", "category", "bool")
+    """NannyML's rule (object, string, category and bool columns), whatever the dtype's backend:
+    Arrow-backed text (``large_string[pyarrow]``) is text too."""
+    types = pd.api.types
+    return bool(types.is_bool_dtype(column) or not types.is_numeric_dtype(column))
 
 
 def _encoded(frame: pd.DataFrame, inputs: list[str], categories: dict[str, list[str]]) -> pd.DataFrame:

@@ -37,9 +37,10 @@ def cbpe_estimates(
     used = [target.column, *prediction.columns]
     labelled = reference.dropna(subset=used).reset_index(drop=True)
     if labelled.empty:
-        raise ConfigError(
-            "the reference window has no row with a target and a score to fit CBPE on", key="estimation"
+        log.warning(
+            "monitor %s: no reference row has a target and the scores yet: nothing to fit CBPE on", name
         )
+        return {}, {}, False, False
     settings: dict[str, Any] = {
         "method": "cbpe",
         "metrics": metrics,
@@ -135,9 +136,10 @@ def dle_estimates(
     metrics = list(estimation.metrics)
     labelled = reference.dropna(subset=[target.column, column]).reset_index(drop=True)
     if labelled.empty:
-        raise ConfigError(
-            "the reference window has no row with a target and a prediction to fit DLE on", key="estimation"
+        log.warning(
+            "monitor %s: no reference row has a target and a prediction yet: nothing to fit DLE on", name
         )
+        return {}, {}, False
     settings: dict[str, Any] = {
         "method": "dle",
         "metrics": metrics,
