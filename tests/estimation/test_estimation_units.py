@@ -84,3 +84,13 @@ def test_text_columns_are_categorical_whatever_their_backend() -> None:
     assert is_categorical(pd.Series(["a", "b"], dtype="string[pyarrow]"))
     assert is_categorical(pd.Series([True, False]))
     assert not is_categorical(pd.Series([1.0, 2.0]))
+
+
+def test_a_reference_cbpe_cannot_fit_on_is_a_warning_not_a_crash() -> None:
+    monitor = parse_config(CONFIG).monitors["m"]
+    reference = frame(500, 1)
+    reference["label"] = 0.0
+    reference.loc[0, "label"] = 1.0  # one positive: no stratified split can hold it out
+    estimated = estimate_performance("m", monitor, WINDOW, reference, frame(100, 2), ["amount"], {}, None)
+    assert estimated is not None
+    assert [m.estimate for m in estimated.metrics] == [None, None]

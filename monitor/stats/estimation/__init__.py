@@ -42,19 +42,25 @@ def estimate_performance(
     assert estimation is not None
     if len(current) == 0 or len(reference) == 0:
         return None
-    if estimation.method == "cbpe":
-        from monitor.stats.estimation.fitting import cbpe_estimates
+    calibrated: bool | None = None
+    cached = False
+    estimates: dict[str, Estimate] = {}
+    reference_metrics: dict[str, float] = {}
+    try:
+        if estimation.method == "cbpe":
+            from monitor.stats.estimation.fitting import cbpe_estimates
 
-        estimates, reference_metrics, calibrated, cached = cbpe_estimates(
-            name, monitor, reference_window, reference, current, cache
-        )
-    else:
-        from monitor.stats.estimation.fitting import dle_estimates
+            estimates, reference_metrics, calibrated, cached = cbpe_estimates(
+                name, monitor, reference_window, reference, current, cache
+            )
+        else:
+            from monitor.stats.estimation.fitting import dle_estimates
 
-        estimates, reference_metrics, cached = dle_estimates(
-            name, monitor, reference_window, reference, current, list(features), cache
-        )
-        calibrated = None
+            estimates, reference_metrics, cached = dle_estimates(
+                name, monitor, reference_window, reference, current, list(features), cache
+            )
+    except ValueError as exc:  # data the method cannot fit on, e.g. a class with one labelled row
+        log.warning("monitor %s: %s not estimated: %s", name, estimation.method, exc)
     metrics = tuple(
         _metric(
             metric,

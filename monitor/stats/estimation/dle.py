@@ -110,7 +110,10 @@ def fit(
         else:
             components[metric] = [float(np.std(errors)), float(np.mean(errors))]
         data = lightgbm.Dataset(matrix, errors, categorical_feature=list(categories), free_raw_data=True)
-        booster = lightgbm.train(LGBM_PARAMETERS, data, num_boost_round=ROUNDS)
+        try:
+            booster = lightgbm.train(LGBM_PARAMETERS, data, num_boost_round=ROUNDS)
+        except lightgbm.basic.LightGBMError as exc:
+            raise ValueError(f"LightGBM could not fit the {metric} model: {exc}") from exc
         boosters[metric] = booster.model_to_string()
     return DLEModel(inputs, categories, boosters, components, {})
 
