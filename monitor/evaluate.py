@@ -31,6 +31,7 @@ from monitor.windows import ensure_disjoint, resolve_windows
 
 if TYPE_CHECKING:
     from monitor.compute.profiles import ReferenceProfile
+    from monitor.stats.estimation.cache import FitCache
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,9 @@ def evaluate(
 ) -> Evaluation:
     """Read both windows ending at ``at`` and compute every statistic of the monitor.
 
-    With a ``cache`` (the store), an absolute reference is read once and kept as its profile;
-    later runs read only their current window (docs/reference.md, "Cached reference profiles").
+    With a ``cache`` (the store), an absolute reference is read once and kept as its profile, so
+    later runs read only their current window (docs/reference.md, "Cached reference profiles"),
+    and fitted models (estimation) are kept between runs.
     """
     windows = resolve_windows(monitor, at)
     empty = MonitorResult(name, windows, drift_share_threshold=monitor.drift.share)
@@ -78,7 +80,7 @@ def evaluate(
             result = compute(monitor, empty, frames, missing_columns, reference.metrics)
         else:
             frames = read_windows(name, monitor, windows)
-            result = compute(monitor, empty, frames, missing_columns)
+            result = compute(monitor, empty, frames, missing_columns, cache=cache)
             if cached is not None:
                 _save_profile(cached, monitor, frames.reference)
         result = replace(
@@ -97,11 +99,17 @@ def evaluate(
 def _cached_reference(
     name: str, monitor: MonitorConfig, windows: Windows, cache: ProfileCache | None
 ) -> CachedReference | None:
-    if cache is None:
+    if cache is None or needs_reference_rows(monitor):
         return None
     from monitor.compute.reference import cached_reference
 
     return cached_reference(name, monitor, windows, profiled_columns(monitor), cache)
+
+
+def needs_reference_rows(monitor: MonitorConfig) -> bool:
+    """Whether the monitor pairs the reference's columns within rows (segments, estimation), which
+    a profile of each column's values cannot give: its reference is read on every run."""
+    return monitor.segments is not None or monitor.estimation is not None
 
 
 def profiled_columns(monitor: MonitorConfig) -> list[str]:
@@ -200,6 +208,7 @@ def compute(
     frames: Frames,
     missing_columns: tuple[SchemaChange, ...] = (),
     reference_metrics: dict[str, float] | None = None,
+    cache: FitCache | None = None,
 ) -> MonitorResult:
     """Every statistic from the windows' rows; ``reference_metrics``: the reference's performance,
     when its rows are a profile's (which cannot pair target and prediction)."""
@@ -223,7 +232,17 @@ def compute(
     if retyped & set(prediction_columns(monitor)):  # no score to compare: like a missing one
         monitor = monitor.model_copy(update={"prediction": None, "target": None})
     schema = (*missing_columns, *changed)
-    result = statistics(monitor, result, reference, current, numerical, categorical, schema)
+    result = statistics(
+        monitor,
+        result,
+        reference,
+        current,
+        numerical,
+        categorical,
+        schema,
+        reference_metrics=reference_metrics,
+        cache=cache,
+    )
     if monitor.segments is not None:
         result = with_segments(monitor, result, frames)
     return result
@@ -237,6 +256,9 @@ def statistics(
     numerical: list[str],
     categorical: list[str],
     schema: tuple[SchemaChange, ...],
+    *,
+    reference_metrics: dict[str, float] | None = None,
+    cache: FitCache | None = None,
 ) -> MonitorResult:
     """Every statistic of the monitor over these rows, the column kinds already decided."""
     result = replace(result, rows=len(current), reference_rows=len(reference))
@@ -254,17 +276,37 @@ def statistics(
     quality = incidents.data_quality(
         monitor, result.windows, reference, current, numerical, categorical, schema, drift.new_categories
     )
-    return replace(
+    measured = performance(monitor, reference, current, reference_metrics) if monitor.target else None
+    result = replace(
         result,
         numerical=tuple(numerical),
         categorical=tuple(categorical),
         features_inferred=monitor.features is None,
         drift=drift,
         prediction_drift=prediction_drift(monitor, reference, current) if monitor.prediction else None,
-        performance=performance(monitor, reference, current, reference_metrics) if monitor.target else None,
+        score_drift=score_drift(monitor, reference, current),
+        performance=measured,
         missing=stats.missing_shares(current, quality_columns),
         quality=quality,
     )
+    if monitor.estimation is not None:
+        from monitor.stats.estimation import estimate_performance
+
+        realized = (
+            {m.metric: m.current for m in measured.metrics if m.current is not None} if measured else {}
+        )
+        estimated = estimate_performance(
+            result.monitor,
+            monitor,
+            result.windows.reference,
+            reference,
+            current,
+            [*numerical, *categorical],
+            realized,
+            cache,
+        )
+        result = replace(result, estimated_performance=estimated)
+    return result
 
 
 def with_segments(monitor: MonitorConfig, result: MonitorResult, frames: Frames) -> MonitorResult:
@@ -359,7 +401,7 @@ def prediction_columns(monitor: MonitorConfig) -> list[str]:
     prediction = monitor.prediction
     if prediction is None:
         return []
-    return [c for c in (prediction.column, prediction.score) if c is not None]
+    return prediction.columns
 
 
 def not_features(monitor: MonitorConfig) -> set[str]:
@@ -384,10 +426,31 @@ def wanted_columns(monitor: MonitorConfig) -> list[str] | None:
     return list(dict.fromkeys(columns))
 
 
-def prediction_drift(monitor: MonitorConfig, reference: pd.DataFrame, current: pd.DataFrame) -> ColumnDrift:
-    """Drift of the score (else the predicted label), judged by the column's own setting."""
+def score_drift(
+    monitor: MonitorConfig, reference: pd.DataFrame, current: pd.DataFrame
+) -> tuple[ColumnDrift, ...]:
+    """A multiclass model: the drift of each class's score column, each by its own setting."""
+    prediction = monitor.prediction
+    if prediction is None or prediction.scores is None:
+        return ()
+    drifts = []
+    for column in prediction.score_columns:
+        method, threshold = monitor.drift.setting(column)
+        drifts.append(
+            stats.column_drift(column, reference[column], current[column], "numerical", method, threshold)
+        )
+    return tuple(drifts)
+
+
+def prediction_drift(
+    monitor: MonitorConfig, reference: pd.DataFrame, current: pd.DataFrame
+) -> ColumnDrift | None:
+    """Drift of the score (else the predicted label), judged by the column's own setting; a
+    multiclass model's scores are judged each by ``score_drift``, its label here."""
     prediction = monitor.prediction
     assert prediction is not None
+    if prediction.multiclass and prediction.column is None:
+        return None
     column = prediction.drift_column
     numeric = prediction.score is not None or prediction.task == "regression"
     kind: Kind = "numerical" if numeric else "categorical"
@@ -406,8 +469,13 @@ def window_metrics(monitor: MonitorConfig, frame: pd.DataFrame) -> dict[str, flo
     if labelled.empty:
         return {}
     predicted = labelled[prediction.column] if prediction and prediction.column else None
+    if prediction is not None and prediction.scores is not None:
+        from monitor.stats.multiclass import multiclass_metrics
+
+        return multiclass_metrics(labelled[target.column], predicted, labelled, prediction.scores)
     score = labelled[prediction.score] if prediction and prediction.score else None
     return stats.performance_metrics(task, labelled[target.column], predicted, score)
+
 
 
 def performance(

@@ -85,7 +85,7 @@ class Checker:
         monitor = self.config.monitors[name]
         started_at = self.clock()
         clock = time.perf_counter()
-        evaluation = evaluate(name, monitor, at, self.store)
+        evaluation = evaluate(name, monitor, at, cache=self.store)
         result = evaluation.result
         if self.store is None:
             result = transition(monitor, result, {}, [], live=True, now=started_at).result

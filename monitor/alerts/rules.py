@@ -58,16 +58,23 @@ def _column_drift(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutc
 
 
 def _prediction_drift(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
-    drift = result.prediction_drift
-    if drift is None or drift.score is None or result.rows == 0:
+    """The prediction's drift, and each class's score column of a multiclass model."""
+    if result.rows == 0:
         return []
-    summary = (
-        f"{result.monitor}: prediction {drift.column} {'drifted' if drift.drifted else 'is stable'} "
-        f"({drift.method} {_fmt(drift.score)}, threshold {_fmt(drift.threshold)})"
-    )
-    return [
-        RuleOutcome("prediction_drift", drift.column, drift.drifted, drift.score, drift.threshold, summary)
-    ]
+    outcomes = []
+    for drift in (result.prediction_drift, *result.score_drift):
+        if drift is None or drift.score is None:
+            continue
+        summary = (
+            f"{result.monitor}: prediction {drift.column} {'drifted' if drift.drifted else 'is stable'} "
+            f"({drift.method} {_fmt(drift.score)}, threshold {_fmt(drift.threshold)})"
+        )
+        outcomes.append(
+            RuleOutcome(
+                "prediction_drift", drift.column, drift.drifted, drift.score, drift.threshold, summary
+            )
+        )
+    return outcomes
 
 
 def _performance_drop(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
@@ -81,6 +88,24 @@ def _performance_drop(rule: AlertRuleConfig, result: MonitorResult) -> list[Rule
         f"in the reference (drop {_fmt(drop)}, allowed {_fmt(rule.max_drop)})"
     )
     return [RuleOutcome("performance_drop", metric, drop > rule.max_drop, drop, rule.max_drop, summary)]
+
+
+def _estimated_performance_drop(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
+    """The estimate (before labels) against the reference's realized value (docs/reference.md)."""
+    metric = str(rule.metric)
+    estimated = result.estimated_performance.get(metric) if result.estimated_performance else None
+    if estimated is None or estimated.drop is None:
+        return []
+    drop = estimated.drop
+    realized = f"; realized {_fmt(estimated.realized)}" if estimated.realized is not None else ""
+    summary = (
+        f"{result.monitor}: estimated {metric} {_fmt(estimated.estimate)} "
+        f"[{_fmt(estimated.lower)}, {_fmt(estimated.upper)}] against {_fmt(estimated.reference)} in the "
+        f"reference (drop {_fmt(drop)}, allowed {_fmt(rule.max_drop)}{realized})"
+    )
+    return [
+        RuleOutcome("estimated_performance_drop", metric, drop > rule.max_drop, drop, rule.max_drop, summary)
+    ]
 
 
 def _missing_values(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
@@ -123,6 +148,7 @@ RULES: dict[str, Evaluator] = {
     "column_drift": _column_drift,
     "prediction_drift": _prediction_drift,
     "performance_drop": _performance_drop,
+    "estimated_performance_drop": _estimated_performance_drop,
     "missing_values": _missing_values,
     "no_data": _no_data,
     "run_failed": _run_failed,

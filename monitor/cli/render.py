@@ -52,6 +52,7 @@ def _render_one(result: MonitorResult, console: Console) -> None:
         )
     _render_drift(result, console)
     _render_performance(result, console)
+    _render_estimates(result, console)
     _render_incidents(result, console)
     render_segments(result, console)
     _render_alerts(result, console)
@@ -68,10 +69,10 @@ def _render_drift(result: MonitorResult, console: Console) -> None:
         table.add_column(name, justify="right" if name in ("score", "threshold") else "left")
     # a p-value drifts when it falls below its threshold, a distance when it rises above: say which
     rows = list(drift.columns)
-    if result.prediction_drift is not None:
-        rows.append(result.prediction_drift)
+    predictions = [d for d in (result.prediction_drift, *result.score_drift) if d is not None]
+    rows += predictions
     for column in rows:
-        label = column.column + (" (prediction)" if column is result.prediction_drift else "")
+        label = column.column + (" (prediction)" if any(column is d for d in predictions) else "")
         flag = Text("DRIFT", style="bold red") if column.drifted else Text("ok", style="green")
         method = drift_methods().get(column.method)
         p_value = method is not None and method.direction == "below"
@@ -101,6 +102,20 @@ def _render_performance(result: MonitorResult, console: Console) -> None:
         table.add_column(name, justify="left" if name == "metric" else "right")
     for metric in result.performance.metrics:
         table.add_row(metric.metric, _num(metric.current), _num(metric.reference), _num(metric.drop))
+    console.print(table)
+
+
+def _render_estimates(result: MonitorResult, console: Console) -> None:
+    """Performance estimated before labels, next to the realized value once labels arrived."""
+    estimated = result.estimated_performance
+    if estimated is None:
+        return
+    table = Table(title=f"estimated performance ({estimated.method})", title_justify="left", show_edge=False)
+    for name in ("metric", "estimate", "lower", "upper", "reference", "realized"):
+        table.add_column(name, justify="left" if name == "metric" else "right")
+    for metric in estimated.metrics:
+        figures = (metric.estimate, metric.lower, metric.upper, metric.reference, metric.realized)
+        table.add_row(metric.metric, *(_num(value) for value in figures))
     console.print(table)
 
 

@@ -22,6 +22,7 @@ from pydantic import (
 
 from monitor.config.durations import Duration
 from monitor.config.segments import SegmentsConfig, segments_problem
+from monitor.config.estimation import EstimationConfig
 from monitor.printable import name_problem
 
 # The longest monitor, channel or column name: the store's name columns hold 200 characters on every
@@ -70,6 +71,7 @@ RuleName = Literal[
     "new_categories",
     "out_of_range",
     "duplicates",
+    "estimated_performance_drop",
 ]
 # rules that take ``columns:`` (None: every column they apply to)
 COLUMN_RULES = ("column_drift", "missing_values", "new_categories", "out_of_range", "schema")
@@ -168,6 +170,9 @@ class FeaturesConfig(Model):
 class PredictionConfig(Model):
     column: Name | None = None
     score: Name | None = None
+    # a multiclass model: the probability column of each class, keyed by the class label as it
+    # appears in the prediction and target columns (docs/reference.md, "Multiclass models")
+    scores: dict[str, Name] | None = None
     task: Literal["classification", "regression"] = "classification"
 
     @field_validator("score", mode="before")
@@ -176,20 +181,68 @@ class PredictionConfig(Model):
         if isinstance(value, list | dict):
             raise ValueError(
                 "score is one probability column; a multiclass model names one per class "
-                "with `scores: {class: column}` (not supported yet)"
+                "with `scores: {class: column}`, e.g. scores: {A: p_a, B: p_b, C: p_c}"
             )
+        return value
+
+    @field_validator("scores", mode="before")
+    @classmethod
+    def _class_keys(cls, value: Any) -> Any:
+        # YAML reads class labels 0, 1, true as numbers/booleans: they are kept as written in text
+        if isinstance(value, dict):
+            return {_class_key(key): column for key, column in value.items()}
+        if value is not None:
+            raise ValueError("scores maps each class to its probability column, e.g. {A: p_a, B: p_b}")
         return value
 
     @model_validator(mode="after")
     def _needs_a_column(self) -> PredictionConfig:
-        if self.column is None and self.score is None:
-            raise ValueError("name the prediction column, the score column, or both")
+        if self.column is None and self.score is None and self.scores is None:
+            raise ValueError("name the prediction column, the score column (or scores), or both")
+        if self.score is not None and self.scores is not None:
+            raise ValueError("give score (a binary model) or scores (one column per class), not both")
+        if self.scores is not None:
+            if self.task != "classification":
+                raise ValueError("scores is for classification models")
+            if len(self.scores) < 2:
+                raise ValueError("scores needs at least two classes")
+            if len(set(self.scores.values())) != len(self.scores):
+                raise ValueError("scores: each class needs its own column")
         return self
 
     @property
+    def multiclass(self) -> bool:
+        return self.scores is not None
+
+    @property
+    def score_columns(self) -> list[str]:
+        """The probability columns: ``score``, or every column of ``scores``."""
+        if self.scores is not None:
+            return list(self.scores.values())
+        return [self.score] if self.score is not None else []
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column the prediction names: the label, then the scores."""
+        return [c for c in (self.column, *self.score_columns) if c is not None]
+
+    @property
     def drift_column(self) -> str:
-        """Prediction drift is measured on the score when there is one (docs/reference.md)."""
-        return self.score if self.score is not None else str(self.column)
+        """Prediction drift is measured on the score when there is one (docs/reference.md);
+        a multiclass model's score columns are judged each (``MonitorResult.score_drift``)."""
+        if self.score is not None:
+            return self.score
+        if self.column is not None:
+            return self.column
+        return self.score_columns[0]
+
+
+def _class_key(key: Any) -> str:
+    if isinstance(key, bool):
+        return str(key)
+    if isinstance(key, float) and key.is_integer():
+        return str(int(key))
+    return str(key)
 
 
 class TargetConfig(Model):
@@ -305,10 +358,11 @@ class AlertRuleConfig(Model):
 
     @model_validator(mode="after")
     def _rule_needs(self) -> AlertRuleConfig:
-        if self.rule == "performance_drop" and self.metric is None:
-            raise ValueError("performance_drop needs metric (e.g. roc_auc, accuracy, mae)")
-        if self.rule != "performance_drop" and self.metric is not None:
-            raise ValueError(f"metric is for performance_drop, not {self.rule}")
+        metric_rules = ("performance_drop", "estimated_performance_drop")
+        if self.rule in metric_rules and self.metric is None:
+            raise ValueError(f"{self.rule} needs metric (e.g. roc_auc, accuracy, mae)")
+        if self.rule not in metric_rules and self.metric is not None:
+            raise ValueError(f"metric is for performance_drop or estimated_performance_drop, not {self.rule}")
         if self.columns is not None and self.rule not in COLUMN_RULES:
             raise ValueError(f"columns is for {', '.join(COLUMN_RULES)}, not {self.rule}")
         self._incident_options()
@@ -353,6 +407,7 @@ class MonitorConfig(Model):
     drift: DriftConfig = DriftConfig()
     alerts: list[AlertRuleConfig] = Field(default_factory=list)
     segments: SegmentsConfig | None = None
+    estimation: EstimationConfig | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> MonitorConfig:
@@ -362,6 +417,7 @@ class MonitorConfig(Model):
             problem = segments_problem(self.segments, timestamp=source.timestamp, spark=spark)
             if problem is not None:
                 raise ValueError(problem)
+        self._check_estimation()
         features = self.features.all if self.features else []
         for rule in self.alerts:
             if rule.rule == "column_drift" and self.features is not None:
@@ -420,7 +476,27 @@ class MonitorConfig(Model):
     def _prediction_columns(self) -> list[str]:
         if self.prediction is None:
             return []
-        return [c for c in (self.prediction.column, self.prediction.score) if c is not None]
+        return self.prediction.columns
+
+    def _check_estimation(self) -> None:
+        """``estimation:`` and its rule fit the model (docs/reference.md, "Estimated performance")."""
+        rules = self.rules_named("estimated_performance_drop")
+        estimation = self.estimation
+        if estimation is None:
+            if rules:
+                raise ValueError("estimated_performance_drop needs an estimation: section")
+            return
+        if self.target is None:
+            raise ValueError("estimation needs a target: section (the reference's labels fit it)")
+        if self.prediction is None:
+            raise ValueError("estimation needs a prediction: section")
+        estimation.check_model(self.prediction.task, self.prediction.score_columns, self.prediction.column)
+        for rule in rules:
+            if rule.metric not in estimation.metrics:
+                raise ValueError(
+                    f"estimated_performance_drop: metric {rule.metric!r} is not estimated; "
+                    f"estimation.metrics: {', '.join(estimation.metrics)}"
+                )
 
     def _check_metric(self, metric: str) -> None:
         if self.target is None:
@@ -429,8 +505,10 @@ class MonitorConfig(Model):
         allowed = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
         if metric not in allowed:
             raise ValueError(f"metric {metric!r} is not a {task} metric; use one of {', '.join(allowed)}")
-        if metric in ("roc_auc", "log_loss") and (self.prediction is None or self.prediction.score is None):
-            raise ValueError(f"metric {metric} needs prediction.score (a probability column)")
+        if metric in ("roc_auc", "log_loss") and (
+            self.prediction is None or not self.prediction.score_columns
+        ):
+            raise ValueError(f"metric {metric} needs prediction.score or scores (probability columns)")
 
 
 class RetryConfig(Model):

@@ -28,6 +28,9 @@ EXPORTED_METRICS: tuple[str, ...] = (
     "monitor_dataset_drift",
     "monitor_performance",
     "monitor_performance_reference",
+    "monitor_estimated_performance",
+    "monitor_estimated_performance_lower",
+    "monitor_estimated_performance_upper",
     "monitor_missing_share",
     "monitor_rows",
     "monitor_rows_per_hour",
@@ -64,6 +67,7 @@ class DaemonCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         monitors = self.state.monitors()
         yield from self._results(monitors)
+        yield from self._estimates(monitors)
         yield from self._incidents(monitors)
         yield from self._runs(monitors)
         yield from self._daemon()
@@ -122,11 +126,11 @@ class DaemonCollector(Collector):
                         if column.score is not None:
                             drift.add_metric([name, segment, column.column, column.method], column.score)
                         drifted.add_metric([name, segment, column.column], float(column.drifted))
-                column_drift = result.prediction_drift
-                if column_drift is not None and column_drift.score is not None:
-                    prediction.add_metric(
-                        [name, segment, column_drift.column, column_drift.method], column_drift.score
-                    )
+                for column_drift in (result.prediction_drift, *result.score_drift):
+                    if column_drift is not None and column_drift.score is not None:
+                        prediction.add_metric(
+                            [name, segment, column_drift.column, column_drift.method], column_drift.score
+                        )
                 if result.performance is not None:
                     for metric in result.performance.metrics:
                         if metric.current is not None:
@@ -136,6 +140,31 @@ class DaemonCollector(Collector):
                 for column_name, missing_share in result.missing.items():
                     missing.add_metric([name, segment, column_name], missing_share)
         yield from (drift, drifted, prediction, share, dataset, performance, reference, missing, rows, firing)
+
+    def _estimates(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
+        """Performance estimated before labels (docs/reference.md, "Estimated performance")."""
+        labels = ["monitor", "segment", "metric", "method"]
+        estimate = _gauge("monitor_estimated_performance", "Estimated performance, current window", labels)
+        lower = _gauge(
+            "monitor_estimated_performance_lower", "Lower confidence bound of the estimate", labels
+        )
+        upper = _gauge(
+            "monitor_estimated_performance_upper", "Upper confidence bound of the estimate", labels
+        )
+        for name, status in monitors.items():
+            for segment, result in _by_segment(status.result):
+                estimated = result.estimated_performance
+                if estimated is None:
+                    continue
+                for metric in estimated.metrics:
+                    for family, value in (
+                        (estimate, metric.estimate),
+                        (lower, metric.lower),
+                        (upper, metric.upper),
+                    ):
+                        if value is not None:
+                            family.add_metric([name, segment, metric.metric, estimated.method], value)
+        yield from (estimate, lower, upper)
 
     def _incidents(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
         """The data-incident figures of each monitor's last successful run (docs/reference.md)."""

@@ -42,11 +42,15 @@ monitors:
     window: 7d
     schedule: {{every: 1h}}
     drift: {{method: auto, share: 0.5}}
+    # roc_auc estimated from the scores alone (NannyML's CBPE), next to the realized one once
+    # labels arrive: the drop shows before the labels do
+    estimation: {{method: cbpe, metrics: [roc_auc]}}
     alerts:
       - {{rule: dataset_drift}}
       - {{rule: column_drift, columns: [amount, country]}}
       - {{rule: prediction_drift}}
       - {{rule: performance_drop, metric: roc_auc, max_drop: 0.05}}
+      - {{rule: estimated_performance_drop, metric: roc_auc, max_drop: 0.05}}
       - {{rule: missing_values, max_share: 0.1}}
       - {{rule: no_data}}
       - {{rule: volume, min_ratio: 0.5}}             # rows per hour against the reference's

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from monitor.errors import ConfigError, MonitorError
 from monitor.records.alerts import AlertSummary, RuleOutcome
 from monitor.records.drift import ColumnDrift, DriftResult
+from monitor.records.estimation import EstimatedPerformance
 from monitor.records.quality import DataQuality
 from monitor.records.segments import Segment, SkippedSegments
 from monitor.records.windows import Windows
@@ -74,7 +75,10 @@ class MonitorResult:
     drift: DriftResult | None = None
     drift_share_threshold: float = 0.5
     prediction_drift: ColumnDrift | None = None
+    # a multiclass model: the drift of each class's score column (docs/reference.md, "Multiclass models")
+    score_drift: tuple[ColumnDrift, ...] = ()
     performance: Performance | None = None
+    estimated_performance: EstimatedPerformance | None = None
     missing: Mapping[str, float] = field(default_factory=dict)
     rows_without_timestamp: int | None = None  # in the whole source: they belong to no window
     quality: DataQuality = DataQuality()  # volume, freshness, schema, new categories, ranges, duplicates
@@ -145,6 +149,14 @@ class MonitorResult:
             "drift": _drift_dict(self.drift),
             "prediction_drift": _column_dict(self.prediction_drift, with_kind=False),
             "performance": self.performance.to_dict() if self.performance else None,
+            **(
+                {"score_drift": [_column_dict(d, with_kind=False) for d in self.score_drift]}
+                if self.score_drift
+                else {}
+            ),
+            "estimated_performance": (
+                self.estimated_performance.to_dict() if self.estimated_performance else None
+            ),
             "data_quality": {
                 **self.quality.to_dict(dict(self.missing)),
                 "rows_without_timestamp": self.rows_without_timestamp,

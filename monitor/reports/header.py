@@ -89,8 +89,9 @@ def drift_section(run: dict[str, Any]) -> str:
     if not drift and not prediction:
         return ""
     rows = [_drift_row(c["column"], c.get("kind", ""), c) for c in (drift or {}).get("columns", [])]
-    if prediction:
-        rows.append(_drift_row(prediction["column"], "prediction", prediction))
+    for column in [prediction, *(run.get("score_drift") or [])]:  # a multiclass model: each score
+        if column:
+            rows.append(_drift_row(column["column"], "prediction", column))
     table = _table(["column", "kind", "method", "score", "threshold", "drift"], rows)
     return f"<h2>Drift</h2>{table}"
 
@@ -107,6 +108,24 @@ def performance_section(run: dict[str, Any]) -> str:
     rows_text = html.escape(number(performance.get("rows_with_target")))
     table = _table(["metric", "current", "reference", "drop"], rows)
     return f"<h2>Performance</h2><div>on the {rows_text} rows of the window with a target</div>{table}"
+
+
+def estimation_section(run: dict[str, Any]) -> str:
+    """Performance estimated before labels, next to the realized value (docs/reference.md)."""
+    estimated = run.get("estimated_performance")
+    if not estimated:
+        return ""
+    names = ("estimate", "lower", "upper", "reference", "realized")
+    rows = [
+        f"<tr>{_cell(m['metric'])}{''.join(_cell(m.get(name), True) for name in names)}</tr>"
+        for m in estimated.get("metrics", [])
+    ]
+    method = html.escape(str(estimated.get("method", "")))
+    table = _table(["metric", *names], rows)
+    return (
+        f"<h2>Estimated performance</h2><div>{method.upper()} on every row of the window; realized "
+        f"on the rows with a target, once any has one</div>{table}"
+    )
 
 
 def quality_section(run: dict[str, Any]) -> str:
@@ -143,7 +162,7 @@ def header_html(run: dict[str, Any], *, heading: str, notes: list[str], sample_n
     if sample_note:
         lines.append(sample_note)
     intro = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
-    tables = drift_section(run) + performance_section(run) + quality_section(run)
+    tables = drift_section(run) + performance_section(run) + estimation_section(run) + quality_section(run)
     columns = len((run.get("drift") or {}).get("columns") or [])
     # a wide monitor's table would push the charts out of sight: folded, one click away
     state = " open" if columns <= OPEN_TABLE_COLUMNS else ""

@@ -47,6 +47,10 @@ def column_key(monitor: MonitorConfig, column: str) -> str | None:
         named += [
             ("prediction.column", monitor.prediction.column),
             ("prediction.score", monitor.prediction.score),
+            *(
+                (f"prediction.scores.{label}", name)
+                for label, name in (monitor.prediction.scores or {}).items()
+            ),
         ]
     if monitor.target is not None:
         named += [("target.column", monitor.target.column), ("target.join_on", monitor.target.join_on)]
@@ -182,12 +186,16 @@ def _feature_problems(monitor: MonitorConfig, kinds: dict[str, ColumnKind], wher
             if name in kinds and kinds[name] not in ("categorical", "numerical"):
                 problems.append(f"features.categorical: column {name!r} of {where} holds {kinds[name]} data")
     if monitor.prediction is not None:
-        for key, named in (("column", monitor.prediction.column), ("score", monitor.prediction.score)):
+        named_scores = [("score", monitor.prediction.score)]
+        named_scores += [
+            (f"scores.{label}", name) for label, name in (monitor.prediction.scores or {}).items()
+        ]
+        for key, named in (("column", monitor.prediction.column), *named_scores):
             if named is not None:
                 problems.extend(_missing([named], kinds, where, f"prediction.{key}"))
-        score = monitor.prediction.score
-        if score is not None and score in kinds and kinds[score] != "numerical":
-            problems.append(f"prediction.score: column {score!r} of {where} holds {kinds[score]} values")
+        for key, score in named_scores:
+            if score is not None and score in kinds and kinds[score] != "numerical":
+                problems.append(f"prediction.{key}: column {score!r} of {where} holds {kinds[score]} values")
     return problems
 
 

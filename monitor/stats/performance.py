@@ -7,7 +7,8 @@ Values agree with ``sklearn.metrics`` (the tests use it as the oracle):
   score column roc_auc and log_loss (probabilities clipped to [eps, 1 - eps] as sklearn).
   Without a prediction column the predicted label is ``score >= 0.5``. Other labels are
   multiclass: accuracy and macro-averaged precision, recall and f1 over the labels seen
-  in target or prediction; no roc_auc/log_loss from a single score column.
+  in target or prediction; no roc_auc/log_loss from a single score column (a multiclass
+  model's ``scores`` give them: monitor/stats/multiclass.py).
   Precision/recall/f1 of a class never predicted (or never present) count 0, as sklearn's
   default ``zero_division``.
 - regression (prediction, else score): mae, rmse, mape (a fraction, as sklearn's
@@ -142,15 +143,23 @@ def confusion_metrics(confusion: npt.NDArray[np.int64]) -> dict[str, float]:
     }
 
 
-def _score_metrics(target: IntArray, scores: FloatArray) -> dict[str, float]:
-    metrics: dict[str, float] = {}
+def binary_roc_auc(target: IntArray, scores: FloatArray) -> float | None:
+    """The area under the ROC curve of 0/1 targets; None with one class only."""
     positives = int(np.sum(target == 1))
     negatives = target.size - positives
-    if positives and negatives:
-        # Mann-Whitney: the area under the ROC curve, ties counting one half
-        ranks = _average_ranks(scores)
-        rank_sum = float(np.sum(ranks[target == 1]))
-        metrics["roc_auc"] = (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+    if not (positives and negatives):
+        return None
+    # Mann-Whitney: the area under the ROC curve, ties counting one half
+    ranks = _average_ranks(scores)
+    rank_sum = float(np.sum(ranks[target == 1]))
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+
+
+def _score_metrics(target: IntArray, scores: FloatArray) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    roc_auc = binary_roc_auc(target, scores)
+    if roc_auc is not None:
+        metrics["roc_auc"] = roc_auc
     if target.size and bool(np.all((scores >= 0) & (scores <= 1))):
         eps = np.finfo(np.float64).eps
         clipped = np.clip(scores, eps, 1 - eps)
@@ -161,6 +170,14 @@ def _score_metrics(target: IntArray, scores: FloatArray) -> dict[str, float]:
 
 def _binary(labels: pd.Series) -> IntArray | None:
     """Labels as 0/1 when every one is 0/1, False/True or "0"/"1"; else None."""
+    binary = binary_labels(labels)
+    if binary is None or (binary < 0).any():
+        return None
+    return binary
+
+
+def binary_labels(labels: pd.Series) -> IntArray | None:
+    """Labels as 0/1 (-1 where missing) when every present one is 0/1, False/True or "0"/"1"."""
     codes, uniques = pd.factorize(labels, use_na_sentinel=True)
     mapping = np.empty(len(uniques), dtype=np.int64)
     for position, value in enumerate(uniques.tolist()):  # per distinct label, not per row
@@ -170,10 +187,8 @@ def _binary(labels: pd.Series) -> IntArray | None:
             mapping[position] = 0
         else:
             return None
-    if (codes < 0).any():
-        return None
-    binary: IntArray = mapping[codes]
-    return binary
+    binary: IntArray = np.where(codes < 0, -1, mapping[np.maximum(codes, 0)] if len(uniques) else -1)
+    return binary.astype(np.int64)
 
 
 def _is_label(value: Any, candidates: tuple[Any, ...]) -> bool:

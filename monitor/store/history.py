@@ -42,6 +42,18 @@ def metric_values(result: MonitorResult) -> list[MetricValue]:
     if result.prediction_drift is not None:
         drift = result.prediction_drift
         values.append(MetricValue("prediction_drift_score", drift.column, drift.method, drift.score))
+    for drift in result.score_drift:
+        values.append(MetricValue("prediction_drift_score", drift.column, drift.method, drift.score))
+    if result.estimated_performance is not None:
+        method = result.estimated_performance.method
+        for estimated in result.estimated_performance.metrics:
+            values.append(MetricValue("estimated_performance", estimated.metric, method, estimated.estimate))
+            values.append(
+                MetricValue("estimated_performance_lower", estimated.metric, method, estimated.lower)
+            )
+            values.append(
+                MetricValue("estimated_performance_upper", estimated.metric, method, estimated.upper)
+            )
     if result.performance is not None:
         for metric in result.performance.metrics:
             values.append(MetricValue("performance", metric.metric, "", metric.current))

@@ -26,7 +26,7 @@ WEEK = pd.Timedelta(days=7)
 
 MONITOR_KEYS = {
     "monitor", "compute", "window", "reference", "drift", "prediction_drift", "performance",
-    "data_quality", "alerts", "report", "error",
+    "data_quality", "alerts", "report", "error", "estimated_performance",
 }  # fmt: skip
 
 
