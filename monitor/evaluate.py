@@ -7,6 +7,7 @@ result with ``error`` set, so the caller records it and the other monitors still
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -14,14 +15,15 @@ import pandas as pd
 
 from monitor import incidents, sources, stats
 from monitor.compute import evaluate_windows
-from monitor.config.models import MonitorConfig
+from monitor.config.models import MonitorConfig, MultivariateConfig
 from monitor.errors import MonitorError
-from monitor.records.drift import ColumnDrift, Kind
+from monitor.records.drift import ColumnDrift, Kind, MultivariateDrift
 from monitor.records.quality import SchemaChange
 from monitor.records.result import MetricComparison, MonitorResult, Performance
 from monitor.records.windows import Interval, Windows
 from monitor.sources.nulltimes import count_without_timestamp
 from monitor.sources.timestamps import within_window
+from monitor.stats.multivariate import FitCache, Windowed, multivariate_drift
 from monitor.windows import ensure_disjoint, resolve_windows
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,14 @@ def compute(
         categorical = [c for c in categorical if c not in retyped]
     text = list(monitor.features.text) if monitor.features is not None else []
     drift = stats.dataset_drift(reference, current, numerical, categorical, monitor.drift, text=text)
+    multivariate_config = monitor.multivariate
+    if multivariate_config is not None:
+        drift = replace(
+            drift,
+            multivariate=multivariate(
+                monitor, result.windows, frames, numerical, categorical, multivariate_config
+            ),
+        )
     quality_columns = [*numerical, *categorical, *prediction_columns(monitor)]
     schema = (*missing_columns, *changed)
     quality = incidents.data_quality(
@@ -140,6 +150,22 @@ def compute(
         missing=stats.missing_shares(current, quality_columns),
         quality=quality,
     )
+
+
+def multivariate(
+    monitor: MonitorConfig,
+    windows: Windows,
+    frames: Frames,
+    numerical: Sequence[str],
+    categorical: Sequence[str],
+    config: MultivariateConfig,
+    cache: FitCache | None = None,
+) -> MultivariateDrift:
+    """Drift of all features together (docs/reference.md, "Multivariate drift")."""
+    data = Windowed(
+        frames.reference, frames.current, monitor.source.timestamp, windows.reference.start, monitor.window
+    )
+    return multivariate_drift(data, numerical, categorical, config, cache)
 
 
 def _touching(first: Interval, second: Interval) -> bool:

@@ -24,6 +24,9 @@ EXPORTED_METRICS: tuple[str, ...] = (
     "monitor_prediction_drift_score",
     "monitor_dataset_drift_share",
     "monitor_dataset_drift",
+    "monitor_multivariate_drift_score",
+    "monitor_multivariate_drift_threshold",
+    "monitor_multivariate_drift",
     "monitor_performance",
     "monitor_performance_reference",
     "monitor_missing_share",
@@ -62,6 +65,7 @@ class DaemonCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         monitors = self.state.monitors()
         yield from self._results(monitors)
+        yield from self._multivariate(monitors)
         yield from self._incidents(monitors)
         yield from self._runs(monitors)
         yield from self._daemon()
@@ -117,6 +121,33 @@ class DaemonCollector(Collector):
             for column_name, missing_share in result.missing.items():
                 missing.add_metric([name, column_name], missing_share)
         yield from (drift, drifted, prediction, share, dataset, performance, reference, missing, rows, firing)
+
+    def _multivariate(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
+        """Multivariate drift of each monitor's last successful run (docs/reference.md)."""
+        score = _gauge(
+            "monitor_multivariate_drift_score", "Multivariate drift score (last run)", ["monitor", "method"]
+        )
+        threshold = _gauge(
+            "monitor_multivariate_drift_threshold",
+            "Multivariate drift bound (bound: upper | lower)",
+            ["monitor", "method", "bound"],
+        )
+        drifted = _gauge(
+            "monitor_multivariate_drift",
+            "1 when all features together drifted (last run)",
+            ["monitor", "method"],
+        )
+        for name, status in monitors.items():
+            result = status.result
+            drift = result.drift.multivariate if result is not None and result.drift is not None else None
+            if drift is None or drift.score is None:
+                continue
+            score.add_metric([name, drift.method], drift.score)
+            drifted.add_metric([name, drift.method], float(drift.drifted))
+            for bound, value in (("upper", drift.threshold), ("lower", drift.lower_threshold)):
+                if value is not None:
+                    threshold.add_metric([name, drift.method, bound], value)
+        yield from (score, threshold, drifted)
 
     def _incidents(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
         """The data-incident figures of each monitor's last successful run (docs/reference.md)."""
