@@ -214,3 +214,48 @@ def test_metrics_expose_the_score_and_both_bounds() -> None:
         in text
     )
     assert 'monitor_multivariate_drift{method="pca_reconstruction",monitor="loans"} 1.0' in text
+
+
+@pytest.mark.parametrize(
+    "channel",
+    [
+        {"type": "slack", "url": "https://hooks.slack.com/services/T/B/x"},
+        {"type": "msteams", "url": "https://example.webhook.office.com/x"},
+        {"type": "webhook", "url": "https://receiver.example/hook"},
+        {"type": "pagerduty", "routing_key": "R0UTINGKEY"},
+    ],
+)
+def test_every_chat_and_paging_channel_carries_the_rules_line(channel: dict[str, str]) -> None:
+    from monitor.alerts.channels import make_channel
+    from monitor.alerts.rules import evaluate
+    from monitor.config.models import AlertRuleConfig, ChannelConfig
+    from monitor.records.events import AlertEvent, Notification
+
+    windows = Windows(Interval(START, START + timedelta(days=1)), Interval(START - timedelta(days=7), START))
+    drift = DriftResult([], 0.0, False, MultivariateDrift("domain_classifier", 0.91, 0.65, 0.45, True))
+    result = MonitorResult("loans", windows, rows=10, reference_rows=70, drift=drift)
+    [outcome] = evaluate(AlertRuleConfig.model_validate({"rule": "multivariate_drift"}), result)
+    assert (outcome.rule, outcome.subject, outcome.breaching) == ("multivariate_drift", "loans", True)
+    assert outcome.summary == (
+        "loans: multivariate drift detected (domain_classifier 0.91, threshold 0.65, lower bound 0.45)"
+    )
+    event = AlertEvent(
+        "a1",
+        "loans",
+        outcome.rule,
+        outcome.subject,
+        "firing",
+        "warning",
+        outcome.summary,
+        outcome.value,
+        outcome.threshold,
+        START,
+        None,
+        windows.current.start,
+        windows.current.end,
+    )
+    body, _ = make_channel("out", ChannelConfig.model_validate(channel)).render(
+        Notification("d1", "out", "loans", (event,)), START
+    )
+    assert "multivariate drift detected (domain_classifier 0.91, threshold 0.65" in body.decode()
+    assert "multivariate_drift" in body.decode()
