@@ -29,9 +29,9 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -108,7 +108,15 @@ def worker(side: str, method: str, rows: int) -> dict[str, Any]:
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
     peak_mb = (_status_kb("VmHWM") - before) / 1024
-    return {"side": side, "method": method, "rows": rows, "seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "score": score}
+    return {
+        "side": side,
+        "method": method,
+        "rows": rows,
+        "seconds": seconds,
+        "cpu": cpu,
+        "peak_mb": peak_mb,
+        "score": score,
+    }
 
 
 def _ours(method: str, reference: pd.DataFrame, current: pd.DataFrame) -> Callable[[], float | None]:
@@ -153,7 +161,10 @@ def _nannyml(method: str, reference: pd.DataFrame, current: pd.DataFrame) -> Cal
 
 def measure(side: str, method: str, rows: int) -> dict[str, Any]:
     completed = subprocess.run(
-        [sys.executable, __file__, "--worker", side, method, str(rows)], capture_output=True, text=True, check=False
+        [sys.executable, __file__, "--worker", side, method, str(rows)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"{side} {method} {rows}: {completed.stderr[-2000:]}")
@@ -161,7 +172,9 @@ def measure(side: str, method: str, rows: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--methods", nargs="+", default=["pca_reconstruction", "domain_classifier"])
     parser.add_argument("--no-nannyml", action="store_true")
@@ -175,7 +188,10 @@ def main() -> None:
     sides = ["ours"] if args.no_nannyml else ["ours", "nannyml"]
     results = []
     print(f"load average before: {os.getloadavg()[0]:.1f}")
-    print(f"{'method':<20} {'reference rows':>14} {'side':<8} {'seconds':>8} {'cpu':>8} {'peak MB':>8} {'score':>10}")
+    print(
+        f"{'method':<20} {'reference rows':>14} {'side':<8} {'seconds':>8} {'cpu':>8} "
+        f"{'peak MB':>8} {'score':>10}"
+    )
     for method in args.methods:
         for rows in args.rows:
             for side in sides:
