@@ -16,7 +16,10 @@ def add_store_parser(commands: Any) -> None:
     actions = store.add_subparsers(dest="store_command", required=True, parser_class=type(store))
     prune = actions.add_parser(
         "prune",
-        help="delete runs, metric values, alert changes and finished notifications older than `retention`",
+        help=(
+            "delete runs, metric values, alert changes, finished notifications and cached items "
+            "older than `retention`"
+        ),
     )
     prune.add_argument("-c", "--config", required=True)
 

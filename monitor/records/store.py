@@ -81,15 +81,17 @@ class Pruned:
     metric_values: int = 0
     alert_changes: int = 0
     outbox: int = 0
+    cache: int = 0
 
     @property
     def total(self) -> int:
-        return self.runs + self.metric_values + self.alert_changes + self.outbox
+        return self.runs + self.metric_values + self.alert_changes + self.outbox + self.cache
 
     def describe(self) -> str:
         return (
             f"{self.runs} run(s), {self.metric_values} metric value(s), {self.alert_changes} alert "
-            f"change(s), {self.outbox} finished notification(s) older than {self.before.isoformat()}"
+            f"change(s), {self.outbox} finished notification(s), {self.cache} cached item(s) "
+            f"older than {self.before.isoformat()}"
         )
 
 

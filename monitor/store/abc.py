@@ -3,7 +3,8 @@
 Every method raises :class:`~monitor.errors.StoreError` when the store cannot be reached
 or written (its message names the store, password masked), and nothing else on purpose.
 A store keeps: runs and their metric values, alert states and their changes, the outbox
-of notifications, silences and the daemon's lease. :func:`monitor.store.open_store` picks
+of notifications, silences, the daemon's lease, and a cache of computed artefacts (reference
+profiles, fitted models) that callers serialise to bytes themselves. :func:`monitor.store.open_store` picks
 the implementation for a URL (today every SQLAlchemy URL maps to ``SQLAlchemyStore``).
 """
 
@@ -122,13 +123,33 @@ class Store(ABC):
     ) -> None:
         """Record one delivery attempt: ``sent``, ``failed`` (given up) or ``pending`` (retry)."""
 
+    # -- cache ----------------------------------------------------------------------------------
+
+    @abstractmethod
+    def load_cached(self, monitor: str, kind: str, key: str) -> bytes | None:
+        """The payload saved under (``monitor``, ``kind``, ``key``), or ``None`` when there is none
+        (never saved, replaced by newer entries, or pruned by retention).
+
+        Raises StoreError when the store cannot be read, and ValueError when ``kind`` or ``key``
+        is longer than the store keeps (``monitor.store.cache``: 64 and 200 characters)."""
+
+    @abstractmethod
+    def save_cached(self, monitor: str, kind: str, key: str, payload: bytes) -> None:
+        """Save ``payload`` under (``monitor``, ``kind``, ``key``), replacing what was there, and
+        forget the older entries of that (``monitor``, ``kind``) beyond the newest few
+        (``monitor.store.cache.KEEP``). The payload is bytes the caller serialised (never a
+        pickle: the store may be shared); a caller that needs a longer key hashes it.
+
+        Raises StoreError when the store cannot be written, ValueError when ``kind`` or ``key``
+        is too long, and TypeError when ``payload`` is not bytes."""
+
     # -- retention ------------------------------------------------------------------------------
 
     @abstractmethod
     def prune_history(self, before: datetime) -> Pruned:
-        """Delete, in one transaction, runs (with their metric values), alert changes and finished
-        notifications older than ``before``; current alert states, pending notifications,
-        silences and the lease stay (docs/reference.md, "Retention")."""
+        """Delete, in one transaction, runs (with their metric values), alert changes, finished
+        notifications and cache entries older than ``before``; current alert states, pending
+        notifications, silences and the lease stay (docs/reference.md, "Retention")."""
 
     # -- the daemon's lease ---------------------------------------------------------------------
 

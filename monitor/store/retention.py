@@ -2,7 +2,8 @@
 
 A run is as old as the time it finished; its metric values go with it. Alert changes are as
 old as the run that made them, and a finished notification (``sent`` or ``failed``) as old
-as its last delivery attempt. Current alert states, pending notifications, silences and the
+as its last delivery attempt, a cache entry as its saving (the next run that needs it computes it
+again). Current alert states, pending notifications, silences and the
 daemon's lease are never pruned: they are the store's present, not its history.
 """
 
@@ -33,6 +34,7 @@ class RetentionStore:
 
     def prune_history(self, before: datetime) -> Pruned:
         runs, metrics, changes, outbox = schema.runs, schema.metrics, schema.alert_changes, schema.outbox
+        cache = schema.cache
         old_runs = select(runs.c.run_id).where(runs.c.finished_at < before)
         # a finished notification is as old as its last attempt (one never tried: as its queueing)
         finished_at = func.coalesce(outbox.c.last_attempt_at, outbox.c.created_at)
@@ -43,6 +45,7 @@ class RetentionStore:
             outbox_rows = connection.execute(
                 delete(outbox).where(outbox.c.status.in_(FINISHED), finished_at < before)
             ).rowcount
-        pruned = Pruned(before, run_rows, metric_values, change_rows, outbox_rows)
+            cache_rows = connection.execute(delete(cache).where(cache.c.saved_at < before)).rowcount
+        pruned = Pruned(before, run_rows, metric_values, change_rows, outbox_rows, cache_rows)
         log.info("store %s: pruned %s", self.masked_url, pruned.describe())
         return pruned

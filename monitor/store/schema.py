@@ -1,4 +1,5 @@
-"""Tables of the state store: runs, metric history, alert states and their changes, outbox, silences.
+"""Tables of the state store: runs, metric history, alert states and their changes, outbox, silences,
+the daemon's lease and a cache of computed artefacts.
 
 Times are stored as timezone-aware timestamps (UTC). The store records channel
 *names*, never their config: no secret reaches these tables.
@@ -17,11 +18,13 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     inspect,
     text,
     true,
@@ -169,6 +172,21 @@ leases = Table(
     Column("name", String(200), primary_key=True),
     Column("holder", String(200), nullable=False),
     Column("expires_at", Time, nullable=False),
+)
+
+# computed artefacts (reference profiles, fitted models), serialised by their owners; see
+# monitor/store/cache.py for what is kept
+cache = Table(
+    "monitor_cache",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("monitor", String(200), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("saved_at", Time, nullable=False),
+    UniqueConstraint("monitor", "kind", "key", name="uq_monitor_cache_entry"),
+    Index("ix_monitor_cache_saved", "saved_at"),
 )
 
 

@@ -25,6 +25,7 @@ from monitor.records.store import MetricValue, RunRecord, Silence
 from monitor.secrets import mask_database_url
 from monitor.store import schema
 from monitor.store.abc import Store
+from monitor.store.cache import CacheStore
 from monitor.store.create import create_safely
 from monitor.store.lease import LeaseStore
 from monitor.store.outbox import OutboxStore, outbox_row
@@ -33,8 +34,8 @@ from monitor.store.retention import RetentionStore
 log = logging.getLogger(__name__)
 
 
-class SQLAlchemyStore(OutboxStore, LeaseStore, RetentionStore, Store):
-    """Run history, metric history, alert states, outbox and silences in one SQL database."""
+class SQLAlchemyStore(OutboxStore, LeaseStore, RetentionStore, CacheStore, Store):
+    """Run history, metric history, alert states, outbox, silences and the cache in one SQL database."""
 
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
         self.url = url

@@ -73,7 +73,8 @@ def test_store_prune_command(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "1 run(s), 2 metric value(s), 1 alert change(s), 2 finished notification(s)" in result.stdout
+    pruned = "1 run(s), 2 metric value(s), 1 alert change(s), 2 finished notification(s), 0 cached item(s)"
+    assert pruned in result.stdout
     store = SQLAlchemyStore(url)
     assert len(store.runs("m", last=10)) == 1
     store.close()
