@@ -43,8 +43,9 @@ class Evaluation:
     frames: Frames | None  # None when the windows could not be read
 
 
-def evaluate(name: str, monitor: MonitorConfig, at: datetime) -> Evaluation:
-    """Read both windows ending at ``at`` and compute every statistic of the monitor."""
+def evaluate(name: str, monitor: MonitorConfig, at: datetime, cache: FitCache | None = None) -> Evaluation:
+    """Read both windows ending at ``at`` and compute every statistic of the monitor; ``cache``
+    keeps what is fitted on the reference (multivariate drift's PCA) between runs."""
     windows = resolve_windows(monitor, at)
     empty = MonitorResult(name, windows, drift_share_threshold=monitor.drift.share)
     try:
@@ -55,7 +56,7 @@ def evaluate(name: str, monitor: MonitorConfig, at: datetime) -> Evaluation:
             result = pushed.onto(empty)
         else:
             frames = read_windows(name, monitor, windows)
-            result = compute(monitor, empty, frames, missing_columns)
+            result = compute(monitor, empty, frames, missing_columns, cache)
         result = replace(
             result,
             quality=replace(result.quality, freshness=incidents.freshness(monitor, windows.current.end)),
@@ -103,6 +104,7 @@ def compute(
     result: MonitorResult,
     frames: Frames,
     missing_columns: tuple[SchemaChange, ...] = (),
+    cache: FitCache | None = None,
 ) -> MonitorResult:
     reference, current = frames.reference, frames.current
     result = replace(result, rows=len(current), reference_rows=len(reference))
@@ -131,7 +133,7 @@ def compute(
         drift = replace(
             drift,
             multivariate=multivariate(
-                monitor, result.windows, frames, numerical, categorical, multivariate_config
+                monitor, result.windows, frames, numerical, categorical, multivariate_config, cache
             ),
         )
     quality_columns = [*numerical, *categorical, *prediction_columns(monitor)]

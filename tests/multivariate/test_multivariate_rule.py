@@ -131,3 +131,30 @@ def test_a_correlation_flip_fires_multivariate_drift_and_no_column_drift(
     assert payload["value"] == pytest.approx(multivariate["score"])
     assert payload["threshold"] == pytest.approx(multivariate["threshold"])
     assert f"multivariate drift detected ({method}" in payload["summary"]
+
+
+def test_the_reference_fit_is_kept_in_the_store_and_reused(pairs_db: Path, tmp_path: Path) -> None:
+    (tmp_path / "pairs.db").symlink_to(pairs_db)
+    config = CONFIG.format(url="http://127.0.0.1:9/unused", method="pca_reconstruction")
+    (tmp_path / "monitor.yaml").write_text(config.replace(", channels: [hook]", ""))
+
+    def check(at: str) -> tuple[dict[str, Any], str]:
+        completed = subprocess.run(
+            [sys.executable, "-m", "monitor.cli", "check", "-c", str(tmp_path / "monitor.yaml"), "--json"]
+            + ["--log-level", "DEBUG", "--at", at],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert completed.returncode in (0, 1), completed.stderr
+        return json.loads(completed.stdout)["monitors"][0]["drift"]["multivariate"], completed.stderr
+
+    first, first_log = check(CLEAN_AT)
+    assert "came from the cache" not in first_log
+    with sqlite3.connect(tmp_path / "state.db") as connection:
+        kinds = connection.execute("SELECT monitor, kind FROM monitor_cache").fetchall()
+    assert kinds == [("pairs", "pca_reconstruction")]
+    # the same reference, a later window: the fit is read back, not refitted
+    second, second_log = check(FLIPPED_AT)
+    assert "came from the cache" in second_log
+    assert second["threshold"] == first["threshold"] and second["drifted"] is True
