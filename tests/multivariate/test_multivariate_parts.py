@@ -259,3 +259,11 @@ def test_every_chat_and_paging_channel_carries_the_rules_line(channel: dict[str,
     )
     assert "multivariate drift detected (domain_classifier 0.91, threshold 0.65" in body.decode()
     assert "multivariate_drift" in body.decode()
+
+
+def test_more_components_than_features_is_a_config_error_naming_the_key() -> None:
+    reference = frame(500, 10)
+    with pytest.raises(ConfigError) as raised:
+        fit_reconstruction(reference, ["amount", "age"], [], [reference], MultivariateConfig(n_components=3))
+    assert raised.value.key == "drift.multivariate.n_components"
+    assert "3 components asked for, but the monitor has 2 feature(s)" in str(raised.value)

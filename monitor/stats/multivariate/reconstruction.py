@@ -84,8 +84,8 @@ def fit_reconstruction(
     features = matrix.shape[1]
     if isinstance(config.n_components, int) and config.n_components > features:
         raise ConfigError(
-            f"drift.multivariate.n_components: {config.n_components} components asked for, "
-            f"but the monitor has {features} feature(s)"
+            f"{config.n_components} components asked for, but the monitor has {features} feature(s)",
+            key="drift.multivariate.n_components",
         )
     scaler = StandardScaler().fit(matrix)
     pca = PCA(n_components=config.n_components, random_state=16).fit(scaler.transform(matrix))
