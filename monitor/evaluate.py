@@ -16,7 +16,7 @@ import pandas as pd
 from monitor import incidents, sources, stats
 from monitor.compute import evaluate_windows
 from monitor.config.models import MonitorConfig, MultivariateConfig
-from monitor.errors import MonitorError
+from monitor.errors import ConfigError, MonitorError
 from monitor.records.drift import ColumnDrift, Kind, MultivariateDrift
 from monitor.records.quality import SchemaChange
 from monitor.records.result import MetricComparison, MonitorResult, Performance
@@ -120,14 +120,22 @@ def compute(
             ", ".join(categorical) or "none",
         )
     # a column whose values changed type (number -> text) has no drift to measure: schema tells it
-    changed = stats.type_changes(reference, current, [*numerical, *categorical])
-    if changed:
-        retyped = {change.column for change in changed}
-        log.warning("monitor %s: column(s) changed type: %s", result.monitor, ", ".join(sorted(retyped)))
-        numerical = [c for c in numerical if c not in retyped]
-        categorical = [c for c in categorical if c not in retyped]
+    changed = retyped_columns(result.monitor, monitor, reference, current, [*numerical, *categorical])
+    retyped = {change.column for change in changed}
+    numerical = [c for c in numerical if c not in retyped]
+    categorical = [c for c in categorical if c not in retyped]
+    if retyped & set(prediction_columns(monitor)):  # no score to compare: like a missing one
+        monitor = monitor.model_copy(update={"prediction": None, "target": None})
     text = list(monitor.features.text) if monitor.features is not None else []
-    drift = stats.dataset_drift(reference, current, numerical, categorical, monitor.drift, text=text)
+    drift = stats.dataset_drift(
+        reference,
+        current,
+        numerical,
+        categorical,
+        monitor.drift,
+        text=text,
+        new_categories=bool(monitor.rules_named("new_categories")),
+    )
     multivariate_config = monitor.multivariate
     if multivariate_config is not None:
         drift = replace(
@@ -139,7 +147,7 @@ def compute(
     quality_columns = [*numerical, *categorical, *prediction_columns(monitor)]
     schema = (*missing_columns, *changed)
     quality = incidents.data_quality(
-        monitor, result.windows, reference, current, numerical, categorical, schema
+        monitor, result.windows, reference, current, numerical, categorical, schema, drift.new_categories
     )
     return replace(
         result,
@@ -168,6 +176,32 @@ def multivariate(
         frames.reference, frames.current, monitor.source.timestamp, windows.reference.start, monitor.window
     )
     return multivariate_drift(data, numerical, categorical, config, cache)
+
+
+def retyped_columns(
+    name: str, monitor: MonitorConfig, reference: pd.DataFrame, current: pd.DataFrame, features: list[str]
+) -> tuple[SchemaChange, ...]:
+    """Columns whose values are of another type than in the reference. With a ``schema`` rule
+    each is reported (and left out of the run's other figures); without one the first is a
+    config error naming it: the config's kind for it no longer fits the data."""
+    predicted = prediction_columns(monitor)
+    changed = stats.type_changes(reference, current, [*features, *predicted])
+    if not changed:
+        return ()
+    if not monitor.rules_named("schema"):
+        first = changed[0]
+        raise ConfigError(
+            f"column {first.column!r} holds {first.current_type} values in the window "
+            f"but {first.reference_type} values in the reference; fix the data, or add "
+            "`{rule: schema}` to the monitor's alerts to be alerted and check the other columns"
+        )
+    log.warning(
+        "monitor %s: column(s) changed type: %s", name, ", ".join(change.column for change in changed)
+    )
+    return tuple(
+        replace(change, skipped=incidents.PREDICTION_SKIPS) if change.column in predicted else change
+        for change in changed
+    )
 
 
 def _touching(first: Interval, second: Interval) -> bool:

@@ -65,7 +65,7 @@ def _schema(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
     if result.rows == 0:  # no value to tell a type by: only a missing column can be told
         columns = [column for column, change in changed.items() if change.change == "missing"]
     else:
-        columns = list(dict.fromkeys([*changed, *result.missing]))
+        columns = list(dict.fromkeys([*changed, *result.missing, *result.quality.present]))
     outcomes = []
     for column in columns:
         if wanted is not None and column not in wanted:

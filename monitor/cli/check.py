@@ -121,7 +121,8 @@ def _print(results: Sequence[MonitorResult], as_json: bool, *, dry_run: bool) ->
 
     from monitor.cli.render import render_results
 
-    render_results(list(results), Console(soft_wrap=True), dry_run=dry_run)
+    # no emoji codes: a column named ":fire:" is printed as it is named
+    render_results(list(results), Console(soft_wrap=True, emoji=False), dry_run=dry_run)
 
 
 def _report_failures(config_file: str, results: Sequence[MonitorResult], unreached: Sequence[str]) -> int:

@@ -60,7 +60,8 @@ def run_demo(directory: str) -> int:
     from monitor.runner import Checker
     from monitor.store import open_store
 
-    console = Console(soft_wrap=True)  # paths and commands stay whole for copy and paste
+    # paths and commands stay whole for copy and paste; names are printed as they are (no emoji codes)
+    console = Console(soft_wrap=True, emoji=False)
     folder = Path(directory).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "predictions.db"

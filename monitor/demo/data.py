@@ -21,7 +21,7 @@ START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 DAYS = 60
 DRIFT_START = datetime(2026, 2, 15, tzinfo=timezone.utc)
 LOG_END = START + timedelta(days=DAYS)  # the demo's "now": labels known up to here
-ROWS_PER_DAY = 1500
+ROWS_PER_DAY = 1000
 NEW_CHANNEL_START = LOG_END - timedelta(days=7)
 NEW_CHANNEL, NEW_CHANNEL_SHARE = "kiosk", 0.03
 FEED_DROP_START = LOG_END - timedelta(days=4)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from monitor.records.quality import Offending
+
 Kind = Literal["numerical", "categorical", "text"]
 
 
@@ -47,6 +49,8 @@ class DriftResult:
     columns: list[ColumnDrift]
     share: float  # drifted columns / columns with a score
     dataset_drift: bool
+    # per categorical column, asked for by a new_categories rule: computed with its drift
+    new_categories: dict[str, Offending] | None = None
     multivariate: MultivariateDrift | None = None  # None: not configured
 
     def column(self, name: str) -> ColumnDrift:

@@ -47,6 +47,8 @@ class SchemaChange:
     change: SchemaChangeKind
     reference_type: str | None
     current_type: str | None
+    # what the run could not compute without this column: "prediction_drift", "performance"
+    skipped: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +56,7 @@ class SchemaChange:
             "change": self.change,
             "reference_type": self.reference_type,
             "current_type": self.current_type,
+            "skipped": list(self.skipped),
         }
 
 
@@ -85,6 +88,8 @@ class DataQuality:
     duplicates: Duplicates | None = None
     new_categories: dict[str, Offending] | None = None
     out_of_range: dict[str, Offending] | None = None
+    # configured columns beside the features found present (the target): ``schema`` resolves on them
+    present: tuple[str, ...] = ()
 
     def to_dict(self, missing: dict[str, float]) -> dict[str, Any]:
         new, out = self.new_categories or {}, self.out_of_range or {}

@@ -153,7 +153,7 @@ class ArrowReader:
         with self._driver.connect(self._target) as connection, connection.cursor() as cursor:
             if self.backend == "sqlite":
                 cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_SQLITE_BATCH_ROWS)})
-            cursor.execute(sql, parameters or None)
+            cursor.execute(sql, bind_batch(parameters))
             table: pa.Table = cursor.fetch_arrow_table()
             return table
 
@@ -161,6 +161,37 @@ class ArrowReader:
         if self._password:
             text = text.replace(self._password, MASK)
         return mask_database_url(text)
+
+
+# Python types pyarrow infers one way, alone or in a list of their own kind
+_PLAIN_TYPES = frozenset({str, int, float, bool})
+
+
+def bind_batch(parameters: list[Any]) -> pa.RecordBatch | list[Any] | None:
+    """``parameters`` as the one-row batch the driver binds, built from one array per Python
+    type (thousands of join keys: ADBC's own conversion infers one column per value, ~30x slower).
+
+    The columns are the ones ADBC's conversion gives (one per parameter, named by position,
+    each typed as that value alone); parameters of other types are left to it.
+    """
+    if not parameters:
+        return None
+    positions: dict[type, list[int]] = {}
+    for index, value in enumerate(parameters):
+        positions.setdefault(type(value), []).append(index)
+    if not positions.keys() <= _PLAIN_TYPES:
+        return parameters
+    columns: list[pa.Array] = [pa.array([])] * len(parameters)
+    for indexes in positions.values():
+        try:
+            values = pa.array([parameters[index] for index in indexes])
+        except (pa.ArrowException, OverflowError):
+            return parameters
+        if pa.types.is_unsigned_integer(values.type):  # past int64: alone, some would be int64
+            return parameters
+        for offset, index in enumerate(indexes):
+            columns[index] = values.slice(offset, 1)
+    return pa.RecordBatch.from_arrays(columns, [str(index) for index in range(len(parameters))])
 
 
 def with_text_check(statement: sa.Select[Any], positions: Sequence[int]) -> sa.Select[Any]:

@@ -22,6 +22,7 @@ import pyarrow.dataset as ds
 from monitor.config.models import SourceConfig
 from monitor.errors import SourceError
 from monitor.sources.base import EARLIEST, ColumnKind, Source, kind_of_dtype, require_columns, unique
+from monitor.sources.parquetparts import may_overlap, open_parts
 from monitor.sources.timestamps import (
     TimeStorage,
     bound_value,
@@ -52,7 +53,7 @@ class FileSource(Source):
         if config.path is None:
             raise SourceError("a file source needs a path")
         self.path = config.path
-        self._dataset: ds.Dataset | None = None
+        self._parts: list[ds.Dataset] | None = None
 
     @property
     def location(self) -> str:
@@ -62,10 +63,15 @@ class FileSource(Source):
 
     def read_window(self, columns: Sequence[str] | None, start: datetime, end: datetime) -> pd.DataFrame:
         parquet_files, csv_files = self._files()
-        parts = []
-        if parquet_files:
-            parts.append(self._read_parquet_window(parquet_files, columns, start, end))
-        parts.extend(self._read_csv(path, columns) for path in csv_files)
+        datasets = self._parquet(parquet_files) if parquet_files else []
+        headers = {path: self._csv_header(path) for path in csv_files}
+        # united by name: a column some files lack reads as missing values there
+        every_column = unique(
+            [*(n for d in datasets for n in d.schema.names), *(n for h in headers.values() for n in h)]
+        )
+        wanted = self._wanted_columns(columns, every_column)
+        parts = [self._read_parquet_window(dataset, wanted, start, end) for dataset in datasets]
+        parts.extend(self._read_csv(path, wanted, header) for path, header in headers.items())
         frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         timestamp = self.config.timestamp
         frame[timestamp] = to_utc_timestamps(
@@ -79,11 +85,16 @@ class FileSource(Source):
         parquet_files, csv_files = self._files()
         wanted = unique([key, *columns])
         values = keys.dropna().unique()
-        parts = []
+        parts: list[pd.DataFrame] = []
         if parquet_files:
-            parts.append(self._read_parquet_keys(parquet_files, wanted, key, values))
+            parts.extend(
+                self._read_parquet_keys(dataset, wanted, key, values)
+                for dataset in self._parquet(parquet_files)
+            )
         for path in csv_files:
-            frame = self._read_csv(path, wanted, with_timestamp=False)
+            header = self._csv_header(path)
+            require_columns(wanted, header, f"file {path!r} (matched by {self.path!r})")
+            frame = self._read_csv(path, wanted, header, with_timestamp=False)
             parts.append(frame.loc[frame[key].isin(values)])
         frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         return frame.reset_index(drop=True)
@@ -93,11 +104,11 @@ class FileSource(Source):
         parquet_files, csv_files = self._files()
         column = self.config.timestamp
         nulls = 0
-        if parquet_files:
-            try:
-                nulls += self._parquet(parquet_files).count_rows(filter=ds.field(column).is_null())
-            except (pa.ArrowException, OSError) as exc:
-                raise SourceError(f"cannot read Parquet {self.location}: {exc}") from exc
+        try:
+            for part in self._parquet(parquet_files) if parquet_files else []:
+                nulls += part.count_rows(filter=ds.field(column).is_null())
+        except (pa.ArrowException, OSError) as exc:
+            raise SourceError(f"cannot read Parquet {self.location}: {exc}") from exc
         for path in csv_files:
             nulls += int(self._csv_frame(path, usecols=[column])[column].isna().sum())
         return nulls
@@ -108,17 +119,16 @@ class FileSource(Source):
         parquet_files, csv_files = self._files()
         timestamp = self.config.timestamp
         candidates: list[pd.Timestamp] = []
-        if parquet_files:
-            dataset = self._parquet(parquet_files)
+        for dataset in self._parquet(parquet_files) if parquet_files else []:
             require_columns([timestamp], dataset.schema.names, self.location)
             if pa.types.is_timestamp(dataset.schema.field(timestamp).type):
                 candidates.extend(self._newest_from_statistics(dataset, before))
             else:
                 candidates.extend(
-                    self._newest_scanned(self._read_parquet_window(parquet_files, [], EARLIEST, before))
+                    self._newest_scanned(self._read_parquet_window(dataset, [], EARLIEST, before))
                 )
         for path in csv_files:
-            frame = self._read_csv(path, [])
+            frame = self._read_csv(path, [], self._csv_header(path))
             frame[timestamp] = to_utc_timestamps(frame[timestamp], timestamp, self.location)
             candidates.extend(self._newest_scanned(within_window(frame, timestamp, EARLIEST, before)))
         return max(candidates).to_pydatetime() if candidates else None
@@ -127,11 +137,8 @@ class FileSource(Source):
         """The columns of the Parquet files whose time statistics overlap [start, end) (all
         files' where a file has no statistics), and of every CSV file."""
         parquet_files, csv_files = self._files()
-        columns: set[str] = set()
-        for path in csv_files:
-            columns.update(self._csv_frame(path, nrows=0).columns)
-        if parquet_files:
-            dataset = self._parquet(parquet_files)
+        columns = self._csv_columns_in_window(csv_files, start, end)
+        for dataset in self._parquet(parquet_files) if parquet_files else []:
             kind = (
                 dataset.schema.field(self.config.timestamp).type
                 if self.config.timestamp in dataset.schema.names
@@ -139,16 +146,39 @@ class FileSource(Source):
             )
             if kind is None or not pa.types.is_timestamp(kind):
                 columns.update(dataset.schema.names)
-                return columns
+                continue
             low = pd.Timestamp(start if kind.tz else naive_utc(start))
             high = pd.Timestamp(end if kind.tz else naive_utc(end))
             try:
-                for fragment in dataset.get_fragments():
-                    if _may_overlap(fragment, self.config.timestamp, low, high):
-                        columns.update(fragment.physical_schema.names)
+                overlapping = [
+                    fragment.physical_schema.names
+                    for fragment in dataset.get_fragments()
+                    if may_overlap(fragment, self.config.timestamp, low, high)
+                ]
             except (pa.ArrowException, OSError) as exc:
                 raise SourceError(f"cannot read Parquet {self.location}: {exc}") from exc
+            # no file in the window: nothing is missing from it (``no_data`` tells the user)
+            columns.update(*overlapping or [dataset.schema.names])
         return columns
+
+    def _csv_columns_in_window(self, files: list[str], start: datetime, end: datetime) -> set[str]:
+        """The columns of the CSV files holding a row in [start, end): only files whose header
+        brings a column not yet seen have their time column read (none when all agree)."""
+        headers = [set(self._csv_header(path)) for path in files]
+        every_column = set().union(*headers)
+        if all(header == every_column for header in headers):
+            return every_column
+        present: set[str] = set()
+        for path, header in zip(files, headers, strict=True):
+            if header <= present:
+                continue
+            times = self._read_csv(path, [], list(header))
+            times[self.config.timestamp] = to_utc_timestamps(
+                times[self.config.timestamp], self.config.timestamp, self.location, self.config.timestamp_unit
+            )
+            if len(within_window(times, self.config.timestamp, start, end)):
+                present |= header
+        return present or every_column
 
     def _newest_scanned(self, frame: pd.DataFrame) -> list[pd.Timestamp]:
         times = to_utc_timestamps(frame[self.config.timestamp], self.config.timestamp, self.location)
@@ -189,10 +219,9 @@ class FileSource(Source):
         kinds: dict[str, ColumnKind] = {}
         samples: list[Any] = []
         timestamp = self.config.timestamp
-        if parquet_files:
-            dataset = self._parquet(parquet_files)
+        for dataset in self._parquet(parquet_files) if parquet_files else []:
             for field in dataset.schema:
-                kinds[field.name] = _arrow_kind(field.type)
+                kinds.setdefault(field.name, _arrow_kind(field.type))
             if timestamp in dataset.schema.names:
                 samples.append(self._parquet_sample(dataset))
         for path in csv_files:
@@ -228,24 +257,24 @@ class FileSource(Source):
 
     # -- Parquet -------------------------------------------------------------------------------
 
-    def _parquet(self, files: list[str]) -> ds.Dataset:
-        if self._dataset is None:
-            try:
-                self._dataset = ds.dataset(files, format=_LOCAL_PARQUET)
-            except (pa.ArrowException, OSError) as exc:
-                raise SourceError(f"cannot open Parquet {self.location}: {exc}") from exc
-        return self._dataset
+    def _parquet(self, files: list[str]) -> list[ds.Dataset]:
+        """The files united by column name; more than one part only when a column's kind of
+        type differs between files (see ``parquetparts``)."""
+        if self._parts is None:
+            self._parts = open_parts(files, _LOCAL_PARQUET, self.location)
+        return self._parts
 
     def _read_parquet_window(
-        self, files: list[str], columns: Sequence[str] | None, start: datetime, end: datetime
+        self, dataset: ds.Dataset, columns: Sequence[str] | None, start: datetime, end: datetime
     ) -> pd.DataFrame:
-        dataset = self._parquet(files)
-        wanted = self._wanted_columns(columns, dataset.schema.names)
+        names = dataset.schema.names
+        wanted = self._wanted_columns(None if columns is None else [c for c in columns if c in names], names)
         time_filter = self._parquet_time_filter(dataset, start, end)
         return self._scan(dataset, wanted, time_filter)
 
-    def _read_parquet_keys(self, files: list[str], wanted: list[str], key: str, values: Any) -> pd.DataFrame:
-        dataset = self._parquet(files)
+    def _read_parquet_keys(
+        self, dataset: ds.Dataset, wanted: list[str], key: str, values: Any
+    ) -> pd.DataFrame:
         require_columns(wanted, dataset.schema.names, self.location)
         try:
             keys = pa.array(values).cast(dataset.schema.field(key).type)
@@ -318,35 +347,24 @@ class FileSource(Source):
 
     # -- CSV -------------------------------------------------------------------------------------
 
+    def _csv_header(self, path: str) -> list[str]:
+        return list(self._csv_frame(path, nrows=0).columns)
+
     def _read_csv(
-        self, path: str, columns: Sequence[str] | None, *, with_timestamp: bool = True
+        self, path: str, columns: Sequence[str], header: list[str], *, with_timestamp: bool = True
     ) -> pd.DataFrame:
-        header = list(self._csv_frame(path, nrows=0).columns)
+        """``columns`` of one file; those it lacks (another file has them) as missing values."""
         first = [self.config.timestamp] if with_timestamp else []
-        wanted = unique([*first, *(header if columns is None else columns)])
-        require_columns(wanted, header, f"file {path!r} (matched by {self.path!r})")
-        return self._csv_frame(path, usecols=wanted)[wanted]
+        wanted = unique([*first, *columns])
+        require_columns(first, header, f"file {path!r} (matched by {self.path!r})")
+        frame = self._csv_frame(path, usecols=[c for c in wanted if c in header])
+        return frame.reindex(columns=wanted)
 
     def _csv_frame(self, path: str, **options: Any) -> pd.DataFrame:
         try:
             return pd.read_csv(path, **options)
         except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise SourceError(f"cannot read CSV file {path!r} (matched by {self.path!r}): {exc}") from exc
-
-
-def _may_overlap(
-    fragment: ds.ParquetFileFragment, column: str, low: pd.Timestamp, high: pd.Timestamp
-) -> bool:
-    """False only when the file's statistics show no time of it in [low, high)."""
-    if column not in fragment.physical_schema.names:
-        return True
-    for group in fragment.split_by_row_group():
-        statistics = group.row_groups[0].statistics.get(column) if group.row_groups else None
-        if not statistics or statistics.get("min") is None or statistics.get("max") is None:
-            return True
-        if pd.Timestamp(statistics["min"]) < high and pd.Timestamp(statistics["max"]) >= low:
-            return True
-    return False
 
 
 def _already_within(frame: pd.DataFrame, column: str, start: datetime, end: datetime) -> bool:

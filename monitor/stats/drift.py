@@ -20,15 +20,20 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
 
 from monitor.config.models import DriftConfig
 from monitor.drift_methods import canonical_name, get_method, methods_for
 from monitor.errors import ConfigError
 from monitor.records.drift import ColumnDrift, DriftResult, Kind
+from monitor.records.quality import Offending
+from monitor.stats.incidents import new_category_share
 from monitor.stats.methods import auto_method
-from monitor.stats.prepare import prepare_column
+from monitor.stats.prepare import prepare_column, ranked_codes
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +55,43 @@ def column_drift(
 ) -> ColumnDrift:
     """Drift of one column; ``method="auto"`` picks as Evidently does, ``threshold=None``
     takes the method's default."""
+    return _column_drift(column, reference, current, kind, method, threshold, with_new=False)[0]
+
+
+def _column_drift(
+    column: str,
+    reference: pd.Series,
+    current: pd.Series,
+    kind: Kind,
+    method: str,
+    threshold: float | None,
+    *,
+    with_new: bool,
+) -> tuple[ColumnDrift, Offending | None]:
+    """The column's drift and, with ``with_new`` on a categorical column, its new-category
+    share from the same category codes (one hash pass for both)."""
     check_method(column, kind, method)
-    reference_values, current_values = prepare_column(column, reference, current, kind)
+    new: Offending | None = None
+    reference_values: npt.NDArray[np.generic]
+    current_values: npt.NDArray[np.generic]
+    if kind == "categorical" and with_new:
+        reference_codes, current_codes, values = ranked_codes(reference, current)
+        new = new_category_share(reference_codes, current_codes, values)
+        reference_values = reference_codes[reference_codes >= 0]
+        current_values = current_codes[current_codes >= 0]
+    else:
+        reference_values, current_values = prepare_column(column, reference, current, kind)
+    return _scored(column, kind, method, threshold, reference_values, current_values), new
+
+
+def _scored(
+    column: str,
+    kind: Kind,
+    method: str,
+    threshold: float | None,
+    reference_values: npt.NDArray[np.generic],
+    current_values: npt.NDArray[np.generic],
+) -> ColumnDrift:
     name = auto_method(reference_values, current_values, kind) if method == "auto" else canonical_name(method)
     drift_method = get_method(name)
     actual_threshold = drift_method.default_threshold if threshold is None else float(threshold)
@@ -95,6 +135,7 @@ def dataset_drift(
     text: Sequence[str] = (),
     threads: int | None = None,
     progress: ProgressCallback | None = None,
+    new_categories: bool = False,
 ) -> DriftResult:
     """Drift of every feature and the dataset verdict.
 
@@ -106,6 +147,8 @@ def dataset_drift(
     ``threads``: how many columns are scored at once (None: one per core, serial for
     small windows). ``progress(done, total)`` is called as columns finish; without it,
     a terminal progress bar is shown for wide tables (see ``column_progress``).
+    ``new_categories``: also each categorical column's new-category share, from the
+    codes its drift is scored on (``DriftResult.new_categories``).
     """
     columns: list[tuple[str, Kind]] = [(name, "numerical") for name in numerical]
     columns += [(name, "categorical") for name in categorical]
@@ -117,27 +160,30 @@ def dataset_drift(
         raise ConfigError(f"drift column(s) {', '.join(missing)} not found in the data")
     # the Series are taken here, not in the workers: pandas' item cache is not thread-safe
     jobs = [(name, reference[name], current[name], kind, *settings[name]) for name, kind in columns]
+    score = partial(_column_drift, with_new=new_categories)
     workers = _thread_count(threads, len(columns), (len(reference) + len(current)) * len(columns))
     with column_progress(len(jobs), progress) as advance:
         if workers == 1:
             results = []
             for job in jobs:
-                results.append(column_drift(*job))
+                results.append(score(*job))
                 advance()
         else:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drift") as pool:
                 # categorical columns first: factorizing Python strings holds the GIL, and it
                 # overlaps best with the numerical columns' sorts, which release it
                 order = sorted(range(len(jobs)), key=lambda index: jobs[index][3] != "categorical")
-                submitted = {index: pool.submit(column_drift, *jobs[index]) for index in order}
+                submitted = {index: pool.submit(score, *jobs[index]) for index in order}
                 futures = [submitted[index] for index in range(len(jobs))]
                 for future in futures:
                     future.add_done_callback(lambda _: advance())
                 # in column order: the first failing column raises, as in a serial run
                 results = [future.result() for future in futures]
-    scored = [result for result in results if result.score is not None]
-    share = sum(result.drifted for result in scored) / len(scored) if scored else 0.0
-    return DriftResult(results, share, bool(scored) and share >= config.share)
+    drifts = [drift for drift, _ in results]
+    scored = [drift for drift in drifts if drift.score is not None]
+    share = sum(drift.drifted for drift in scored) / len(scored) if scored else 0.0
+    new = {drift.column: offending for drift, offending in results if offending is not None}
+    return DriftResult(drifts, share, bool(scored) and share >= config.share, new if new_categories else None)
 
 
 def _thread_count(requested: int | None, columns: int, values: int) -> int:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
 
 from monitor.records.quality import Duplicates, Offending, SchemaChange, Volume
 from monitor.records.windows import Windows
+from monitor.stats.prepare import ranked_codes
 
 EXAMPLES = 3  # rejected values quoted in a message
 _HOUR = timedelta(hours=1)
@@ -79,25 +82,35 @@ def type_changes(
 def new_categories(
     reference: pd.DataFrame, current: pd.DataFrame, columns: Iterable[str]
 ) -> dict[str, Offending]:
-    """Per column: the share of the window's rows whose value never occurs in the reference.
+    """Per column: the share of the window's rows whose value never occurs in the reference
+    (the drift check computes the same from its own codes, see ``new_category_share``)."""
+    shares: dict[str, Offending] = {}
+    for column in columns:
+        shares[column] = new_category_share(*ranked_codes(reference[column], current[column]))
+    return shares
+
+
+def new_category_share(
+    reference_codes: npt.NDArray[np.int64], current_codes: npt.NDArray[np.int64], values: npt.NDArray[Any]
+) -> Offending:
+    """From each row's category code (-1: missing) and the categories by code: the share of
+    the current rows whose category has no reference row, and the most frequent of them.
 
     A missing value is not a category (``missing_values`` judges those). An empty
     reference knows no category at all, so nothing is judged new against it.
     """
-    shares: dict[str, Offending] = {}
-    for column in columns:
-        values = current[column]
-        if len(values) == 0 or len(reference) == 0:
-            shares[column] = Offending(0.0)
-            continue
-        # one hash pass over each column: its codes (-1: missing) and its distinct values,
-        # then the membership test on the few distinct values only
-        codes, distinct = pd.factorize(values, use_na_sentinel=True)
-        known = pd.unique(reference[column])
-        unseen = ~pd.Index(distinct).isin(known)
-        new = (codes >= 0) & unseen[np.maximum(codes, 0)]
-        shares[column] = _offending(values, new)
-    return shares
+    if len(current_codes) == 0 or len(reference_codes) == 0:
+        return Offending(0.0)
+    seen = np.zeros(values.size + 1, dtype=bool)
+    seen[reference_codes] = True  # code -1 lands on the extra last slot
+    seen[-1] = True  # ... and missing is never new
+    new_codes = current_codes[~seen[current_codes]]
+    if new_codes.size == 0:
+        return Offending(0.0)
+    counts = np.bincount(new_codes, minlength=values.size)
+    top = np.argsort(-counts, kind="stable")[:EXAMPLES]
+    examples = tuple(_text(values[code]) for code in top if counts[code] > 0)
+    return Offending(new_codes.size / len(current_codes), examples)
 
 
 def out_of_range(

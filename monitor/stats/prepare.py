@@ -76,6 +76,14 @@ def numerical_values(column: str, values: pd.Series) -> FloatArray:
 
 def categorical_codes(reference: pd.Series, current: pd.Series) -> tuple[IntArray, IntArray]:
     """Codes of the non-missing values of both samples, numbered in ascending value order."""
+    reference_codes, current_codes, _ = ranked_codes(reference, current)
+    return reference_codes[reference_codes >= 0], current_codes[current_codes >= 0]
+
+
+def ranked_codes(reference: pd.Series, current: pd.Series) -> tuple[IntArray, IntArray, npt.NDArray[Any]]:
+    """Per row of each sample its value's rank among the values of both (-1: missing), and
+    the values in rank order: one hash pass over both columns, shared by drift and
+    ``new_categories``."""
     combined = pd.concat([reference, current], ignore_index=True)
     codes, uniques = pd.factorize(combined, use_na_sentinel=True)
     values = np.asarray(uniques, dtype=object) if uniques.dtype == object else np.asarray(uniques)
@@ -83,12 +91,10 @@ def categorical_codes(reference: pd.Series, current: pd.Series) -> tuple[IntArra
     valid = ~_infinite(values)
     ranks = np.full(values.size + 1, -1, dtype=np.int64)  # the extra slot maps the NA code -1
     valid_positions = np.flatnonzero(valid)
-    ranks[valid_positions[_ascending_order(values[valid_positions])]] = np.arange(
-        valid_positions.size, dtype=np.int64
-    )
+    in_order = valid_positions[_ascending_order(values[valid_positions])]
+    ranks[in_order] = np.arange(valid_positions.size, dtype=np.int64)
     ranked = ranks[codes]
-    reference_codes, current_codes = ranked[: len(reference)], ranked[len(reference) :]
-    return reference_codes[reference_codes >= 0], current_codes[current_codes >= 0]
+    return ranked[: len(reference)], ranked[len(reference) :], values[in_order]
 
 
 def _infinite(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:

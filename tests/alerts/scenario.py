@@ -106,10 +106,13 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A real HTTP receiver on 127.0.0.1 answering from a script: a list of (status, body, headers)."""
+    """A real HTTP receiver on 127.0.0.1 answering from a script: a list of (status, body, headers).
 
-    script: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
-    default: tuple[int, str, dict[str, str]] = (200, "ok", {})
+    A header's value may be a function of the moment of the answer (an HTTP date relative to it).
+    """
+
+    script: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    default: tuple[int, str, dict[str, Any]] = (200, "ok", {})
     hold: threading.Event | None = None  # when set up, the first request waits for it
     echo: int | None = None  # answer with this status and everything received (secrets included)
     arrived: threading.Event = field(default_factory=threading.Event)
@@ -123,7 +126,8 @@ class Receiver:
             self.hold.wait(30)
         if self.echo is not None:
             return self.echo, f"bad request {request.path} {request.body!r} {request.headers}", {}
-        return self.script.pop(0) if self.script else self.default
+        status, body, headers = self.script.pop(0) if self.script else self.default
+        return status, body, {key: value() if callable(value) else value for key, value in headers.items()}
 
 
 @contextmanager

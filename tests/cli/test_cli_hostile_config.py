@@ -162,3 +162,12 @@ def test_longest_name_fits_the_postgresql_store(credit_dir: Path) -> None:
             "check", "-c", str(config), "--at", "2026-03-08", cwd=credit_dir, env=dict(os.environ)
         )
         assert result.returncode in (0, 1), result.stderr
+
+
+def test_names_are_printed_as_they_are_not_as_emoji(credit_dir: Path) -> None:
+    # rich would draw ":fire:" as an emoji: a name from the config or the data is shown verbatim
+    config = credit_dir / "emoji.yaml"
+    config.write_text(CONFIG.replace(MONITOR, '"credit :fire: model"', 1), encoding="utf-8")
+    result = run_monitor("check", "-c", str(config), "--dry-run", "--at", "2026-03-01", cwd=credit_dir)
+    assert "credit :fire: model" in result.stdout, result.stdout + result.stderr
+    assert "\N{FIRE}" not in result.stdout

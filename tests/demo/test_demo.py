@@ -63,6 +63,9 @@ def test_demo_on_a_fresh_folder(tmp_path: Path) -> None:
         store.close()
     assert run.rows > 0 and firing
     assert all(state.summary in out for state in firing)
+    # what the demo is there to show: drift, a performance drop and two data incidents
+    fired = {state.rule for state in firing}
+    assert {"dataset_drift", "prediction_drift", "performance_drop", "volume", "new_categories"} <= fired
 
     # the report agrees with the check: its accuracy is the check's, from the configured label column
     again = _monitor(

@@ -141,18 +141,42 @@ def write_parquet(log: pd.DataFrame, folder: Path, end: datetime, *, drop_last_d
     return f'{{path: "{folder}/*.parquet", timestamp: timestamp}}'
 
 
-def config_text(source: str, *, store: str, channels: str = "[]", extra: str = "") -> str:
-    rules = "\n".join(
-        f"      - {{rule: {rule}, channels: {channels}{options}}}"
-        for rule, options in (
-            ("volume", ", min_ratio: 0.5, max_ratio: 3.0"),
-            ("freshness", ", max_age: 2h"),
-            ("schema", ""),
-            ("new_categories", ", max_share: 0.01"),
-            ("out_of_range", ", max_share: 0.01"),
-            ("duplicates", ", key: [transaction_id], max_share: 0.0"),
-        )
-    )
+def write_csv(log: pd.DataFrame, folder: Path, end: datetime, *, drop_last_day: str | None = None) -> str:
+    """One CSV file per day; ``drop_last_day``: a column the last day's file lacks."""
+    folder.mkdir(parents=True, exist_ok=True)
+    days = (pd.Timestamp(end) - log["timestamp"]).dt.ceil("D").dt.days
+    for back, rows in log.groupby(days):
+        frame = rows.assign(timestamp=rows["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        if back == 1 and drop_last_day is not None:
+            frame = frame.drop(columns=[drop_last_day])
+        frame.to_csv(folder / f"day-{100 - back:03d}.csv", index=False)
+    return f'{{path: "{folder}/*.csv", timestamp: timestamp}}'
+
+
+RULE_OPTIONS = {  # the contract's example thresholds
+    "volume": ", min_ratio: 0.5, max_ratio: 3.0",
+    "freshness": ", max_age: 2h",
+    "schema": "",
+    "new_categories": ", max_share: 0.01",
+    "out_of_range": ", max_share: 0.01",
+    "duplicates": ", key: [transaction_id], max_share: 0.0",
+    "dataset_drift": "",
+    "column_drift": "",
+    "prediction_drift": "",
+}
+
+
+def config_text(
+    source: str,
+    *,
+    store: str,
+    channels: str = "[]",
+    extra: str = "",
+    rules: tuple[str, ...] = RULES,
+    monitor_extra: str = "",
+) -> str:
+    """``monitor_extra``: more keys of the monitor (indented 4 spaces), e.g. a target."""
+    lines = "\n".join(f"      - {{rule: {rule}, channels: {channels}{RULE_OPTIONS[rule]}}}" for rule in rules)
     return f"""store: "{store}"
 reports: {{dir: reports, when: never}}
 server: {{host: 127.0.0.1, port: 0}}
@@ -164,17 +188,23 @@ monitors:
       numerical: [amount, account_age_days]
       categorical: [country, channel]
     prediction: {{score: fraud_score, task: classification}}
-    reference: {{previous: 7d}}
+{monitor_extra}    reference: {{previous: 7d}}
     window: 1d
     schedule: {{every: 1h}}
     alerts:
-{rules}
+{lines}
 """
 
 
 def check(config: Path, at: datetime) -> tuple[int, dict[str, Any]]:
     """``monitor check --json --at AT`` as a subprocess: its exit code and document."""
-    done = subprocess.run(
+    done = run_check(config, at)
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def run_check(config: Path, at: datetime) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "monitor.cli", "check", "-c", str(config), "--json", "--at", at.isoformat()],
         capture_output=True,
         text=True,
@@ -182,8 +212,6 @@ def check(config: Path, at: datetime) -> tuple[int, dict[str, Any]]:
         env={**os.environ, "EVIDENTLY_DISABLE_TELEMETRY": "1"},
         timeout=120,
     )
-    assert done.returncode in (0, 1), done.stderr
-    return done.returncode, json.loads(done.stdout)
 
 
 def firing(document: dict[str, Any]) -> set[tuple[str, str]]:

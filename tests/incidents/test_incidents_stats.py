@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from monitor.config.models import DriftConfig
+from monitor.stats.drift import dataset_drift
 from monitor.stats.incidents import duplicates, new_categories, out_of_range, type_changes, value_type
 
 
@@ -73,3 +75,12 @@ def test_value_types_and_changes() -> None:
         pd.DataFrame({"x": numbers, "y": text}), pd.DataFrame({"x": mixed, "y": text}), ["x", "y"]
     )
     assert [(c.column, c.reference_type, c.current_type) for c in changes] == [("x", "number", "text")]
+
+
+def test_drift_computes_new_categories_from_its_own_codes_without_changing_scores(frames) -> None:  # noqa: ANN001
+    reference, current = frames
+    config = DriftConfig()
+    alone = dataset_drift(reference, current, ["amount"], ["city", "code"], config)
+    both = dataset_drift(reference, current, ["amount"], ["city", "code"], config, new_categories=True)
+    assert both.columns == alone.columns and alone.new_categories is None
+    assert both.new_categories == new_categories(reference, current, ["city", "code"])

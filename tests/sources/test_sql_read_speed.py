@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -271,3 +272,65 @@ def test_one_slice_and_several_give_the_same_window(
     pd.testing.assert_frame_equal(windows[0], windows[1], check_exact=True)
     pd.testing.assert_frame_equal(windows[0], windows[2], check_exact=True)
     pd.testing.assert_frame_equal(windows[0], _straightforward(url, ["ts", *COLUMNS]), check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("parameters", "fast"),
+    [
+        ([f"tx-{i}" for i in range(300)], True),
+        (list(range(-5, 300)), True),
+        ([0.5, 2.0, float("inf")], True),
+        ([True, False], True),
+        ([*(f"tx-{i}" for i in range(300)), 65536], True),  # keys and a LIMIT
+        ([1.5, 2, "a", True, 3, "b"], True),
+        ([2**63, 1], False),  # beyond int64: each alone would be typed differently
+        (["a", 1, None, datetime(2026, 1, 1, tzinfo=UTC)], False),  # other types
+    ],
+    ids=["text", "int", "float", "bool", "keys-and-limit", "plain-mix", "uint64", "other-types"],
+)
+def test_bound_keys_are_the_batch_adbc_builds(parameters: list[Any], fast: bool) -> None:
+    import pyarrow as pa
+
+    bound = arrowsql.bind_batch(parameters)
+    if fast:
+        # what adbc_driver_manager's pyarrow backend binds for a list of parameters
+        names = [str(i) for i in range(len(parameters))]
+        adbc = pa.record_batch([[value] for value in parameters], names=names)
+        assert isinstance(bound, pa.RecordBatch)
+        assert bound.schema.equals(adbc.schema) and bound.equals(adbc)
+    else:  # left to ADBC's own conversion
+        assert bound is parameters
+    assert arrowsql.bind_batch([]) is None
+
+
+@pytest.mark.parametrize("kind", ["text", "int"])
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_thousands_of_join_keys_read_as_before(
+    tmp_path: Path,
+    kind: str,
+    database: str,
+    sql_reader: str,
+    statements: Statements,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # several chunks of keys, some absent from the table, on both read paths (sql_reader)
+    monkeypatch.setattr(sqlalchemy_source, "KEY_CHUNK", 250)
+    rows = 2000
+    ids: list[Any] = [f"tx-{i}" for i in range(rows)] if kind == "text" else list(range(rows))
+    labels = pd.DataFrame({"id": ids, "label": [i % 2 for i in range(rows)]})
+    wanted = pd.Series(ids[::3] + (["tx-none"] if kind == "text" else [rows + 7]))
+    sqlite_url = f"sqlite:///{tmp_path / 'labels.db'}"
+    with temporary_database() if database == "postgresql" else nullcontext(sqlite_url) as url:
+        _write_table(url, "outcomes", labels)
+        with open_source(SourceConfig(url=url, table="outcomes", timestamp="id")) as source:
+            read = source.read_keys("id", ["label"], wanted)
+    pd.testing.assert_frame_equal(read, labels.iloc[::3].reset_index(drop=True), check_exact=True)
+    assert not statements.declined
+    assert len(statements.arrow) == (3 if sql_reader == "adbc" else 0) * (2 if database == "sqlite" else 1)
+
+
+def _write_table(url: str, table: str, frame: pd.DataFrame) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        frame.to_sql(table, connection, index=False, if_exists="replace")
+    engine.dispose()
