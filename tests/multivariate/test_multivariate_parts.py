@@ -200,7 +200,9 @@ def test_metrics_expose_the_score_and_both_bounds() -> None:
     state = DaemonState()
     state.set_monitors({"loans": "every 1h"})
     windows = Windows(Interval(START, START + timedelta(days=1)), Interval(START - timedelta(days=7), START))
-    drift = DriftResult([], 0.0, False, MultivariateDrift("pca_reconstruction", 1.31, 1.25, 1.05, True))
+    drift = DriftResult(
+        [], 0.0, False, multivariate=MultivariateDrift("pca_reconstruction", 1.31, 1.25, 1.05, True)
+    )
     result = MonitorResult("loans", windows, rows=10, reference_rows=70, drift=drift)
     state.run_succeeded("loans", result, [], START, 0.1)
     text = render(make_registry(state)).decode()
@@ -232,7 +234,9 @@ def test_every_chat_and_paging_channel_carries_the_rules_line(channel: dict[str,
     from monitor.records.events import AlertEvent, Notification
 
     windows = Windows(Interval(START, START + timedelta(days=1)), Interval(START - timedelta(days=7), START))
-    drift = DriftResult([], 0.0, False, MultivariateDrift("domain_classifier", 0.91, 0.65, 0.45, True))
+    drift = DriftResult(
+        [], 0.0, False, multivariate=MultivariateDrift("domain_classifier", 0.91, 0.65, 0.45, True)
+    )
     result = MonitorResult("loans", windows, rows=10, reference_rows=70, drift=drift)
     [outcome] = evaluate(AlertRuleConfig.model_validate({"rule": "multivariate_drift"}), result)
     assert (outcome.rule, outcome.subject, outcome.breaching) == ("multivariate_drift", "loans", True)
