@@ -7,6 +7,7 @@ result with ``error`` set, so the caller records it and the other monitors still
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -17,9 +18,10 @@ import pandas as pd
 from monitor import incidents, sources, stats
 from monitor.compute import evaluate_windows
 from monitor.compute.reference import CachedReference, ProfileCache
-from monitor.config.models import MonitorConfig
+from monitor.config.models import MonitorConfig, MultivariateConfig
 from monitor.errors import ConfigError, MonitorError
-from monitor.records.drift import ColumnDrift, Kind
+from monitor.records.cache import MonitorCache
+from monitor.records.drift import ColumnDrift, Kind, MultivariateDrift
 from monitor.records.quality import SchemaChange
 from monitor.records.result import MetricComparison, MonitorResult, Performance
 from monitor.records.segments import SkippedSegments
@@ -27,6 +29,7 @@ from monitor.records.windows import Interval, Windows
 from monitor.sources.nulltimes import count_without_timestamp
 from monitor.sources.timestamps import within_window
 from monitor.stats import segments as segment_rows
+from monitor.stats.multivariate import Windowed, multivariate_drift
 from monitor.windows import ensure_disjoint, resolve_windows
 
 if TYPE_CHECKING:
@@ -63,7 +66,7 @@ def evaluate(
 
     With a ``cache`` (the store), an absolute reference is read once and kept as its profile, so
     later runs read only their current window (docs/reference.md, "Cached reference profiles"),
-    and fitted models (estimation) are kept between runs.
+    and what is fitted on the reference (estimation, multivariate drift) is kept between runs.
     """
     windows = resolve_windows(monitor, at)
     empty = MonitorResult(name, windows, drift_share_threshold=monitor.drift.share)
@@ -109,7 +112,7 @@ def _cached_reference(
 def needs_reference_rows(monitor: MonitorConfig) -> bool:
     """Whether the monitor pairs the reference's columns within rows (segments, estimation), which
     a profile of each column's values cannot give: its reference is read on every run."""
-    return monitor.segments is not None or monitor.estimation is not None
+    return monitor.segments is not None or monitor.estimation is not None or monitor.multivariate is not None
 
 
 def profiled_columns(monitor: MonitorConfig) -> list[str]:
@@ -272,6 +275,14 @@ def statistics(
         text=text,
         new_categories=bool(monitor.rules_named("new_categories")),
     )
+    multivariate_config = monitor.multivariate
+    if multivariate_config is not None:
+        drift = replace(
+            drift,
+            multivariate=multivariate(
+                monitor, result, reference, current, numerical, categorical, multivariate_config, cache
+            ),
+        )
     quality_columns = [*numerical, *categorical, *prediction_columns(monitor)]
     quality = incidents.data_quality(
         monitor, result.windows, reference, current, numerical, categorical, schema, drift.new_categories
@@ -353,6 +364,24 @@ def _rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     rows = frame.take(positions)
     rows.index = pd.RangeIndex(len(rows))
     return rows
+
+
+def multivariate(
+    monitor: MonitorConfig,
+    result: MonitorResult,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    numerical: Sequence[str],
+    categorical: Sequence[str],
+    config: MultivariateConfig,
+    cache: FitCache | None = None,
+) -> MultivariateDrift:
+    """Drift of all features together (docs/reference.md, "Multivariate drift")."""
+    data = Windowed(
+        reference, current, monitor.source.timestamp, result.windows.reference.start, monitor.window
+    )
+    fits = MonitorCache(cache, result.monitor) if cache is not None else None
+    return multivariate_drift(data, numerical, categorical, config, fits)
 
 
 def retyped_columns(
@@ -475,7 +504,6 @@ def window_metrics(monitor: MonitorConfig, frame: pd.DataFrame) -> dict[str, flo
         return multiclass_metrics(labelled[target.column], predicted, labelled, prediction.scores)
     score = labelled[prediction.score] if prediction and prediction.score else None
     return stats.performance_metrics(task, labelled[target.column], predicted, score)
-
 
 
 def performance(

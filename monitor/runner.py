@@ -44,6 +44,29 @@ class RunAbandoned(MonitorError):
     """Raised when the run may no longer be recorded (the daemon gave up on it)."""
 
 
+class StoreCache:
+    """The store's cache of fitted reference state (docs/reference.md, "Cached reference profiles").
+
+    A cache is a convenience: a store that cannot be read or written here costs a refit and a
+    warning, never the run (the run's own transaction reports a store that is really down)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def load_cached(self, monitor: str, kind: str, key: str) -> bytes | None:
+        try:
+            return self.store.load_cached(monitor, kind, key)
+        except MonitorError as exc:
+            log.warning("monitor %s: cached %s not read: %s", monitor, kind, scrub(str(exc)))
+            return None
+
+    def save_cached(self, monitor: str, kind: str, key: str, payload: bytes) -> None:
+        try:
+            self.store.save_cached(monitor, kind, key, payload)
+        except MonitorError as exc:
+            log.warning("monitor %s: %s not cached: %s", monitor, kind, scrub(str(exc)))
+
+
 class Checker:
     """Runs monitors of one config against one store (``None`` in a dry run: nothing is written).
 
@@ -85,7 +108,8 @@ class Checker:
         monitor = self.config.monitors[name]
         started_at = self.clock()
         clock = time.perf_counter()
-        evaluation = evaluate(name, monitor, at, cache=self.store)
+        cache = StoreCache(self.store) if self.store is not None else None
+        evaluation = evaluate(name, monitor, at, cache)
         result = evaluation.result
         if self.store is None:
             result = transition(monitor, result, {}, [], live=True, now=started_at).result

@@ -77,6 +77,23 @@ def _prediction_drift(rule: AlertRuleConfig, result: MonitorResult) -> list[Rule
     return outcomes
 
 
+def _multivariate_drift(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
+    """One alert per monitor (its subject is the monitor's name): all features together drifted."""
+    drift = result.drift.multivariate if result.drift is not None else None
+    if drift is None or drift.score is None or result.rows == 0:
+        return []
+    lower = f", lower bound {_fmt(drift.lower_threshold)}" if drift.lower_threshold is not None else ""
+    summary = (
+        f"{result.monitor}: multivariate drift {'detected' if drift.drifted else 'not detected'} "
+        f"({drift.method} {_fmt(drift.score)}, threshold {_fmt(drift.threshold)}{lower})"
+    )
+    return [
+        RuleOutcome(
+            "multivariate_drift", result.monitor, drift.drifted, drift.score, drift.threshold, summary
+        )
+    ]
+
+
 def _performance_drop(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
     metric = str(rule.metric)
     comparison = result.performance.get(metric) if result.performance else None
@@ -147,6 +164,7 @@ RULES: dict[str, Evaluator] = {
     "dataset_drift": _dataset_drift,
     "column_drift": _column_drift,
     "prediction_drift": _prediction_drift,
+    "multivariate_drift": _multivariate_drift,
     "performance_drop": _performance_drop,
     "estimated_performance_drop": _estimated_performance_drop,
     "missing_values": _missing_values,

@@ -39,6 +39,8 @@ def local_only_methods(monitor: MonitorConfig) -> list[str]:
     wanted = {name if name == "auto" else canonical_name(name) for name in named}
     if monitor.features is not None and monitor.features.text:
         wanted.add("text columns")
+    if monitor.multivariate is not None:
+        wanted.add("multivariate drift")
     return sorted(wanted - PUSHED_DOWN)
 
 

@@ -15,13 +15,13 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from monitor.compute.base import engine_class
 from monitor.compute.choose import local_only_methods, pushdown_engine
 from monitor.compute.profiles import ProfileFormatError, ReferenceProfile, dump_profile, load_profile
 from monitor.config.models import MonitorConfig
 from monitor.errors import MonitorError
+from monitor.records.cache import KeyedCache
 from monitor.records.windows import Windows
 
 log = logging.getLogger(__name__)
@@ -30,12 +30,7 @@ KIND = "reference-profile"
 FORMAT = 1  # part of every key: a new profile format never reads an old one
 
 
-class ProfileCache(Protocol):
-    """What the store offers (``monitor.store.Store``): bytes under (monitor, kind, key)."""
-
-    def load_cached(self, monitor: str, kind: str, key: str) -> bytes | None: ...
-
-    def save_cached(self, monitor: str, kind: str, key: str, payload: bytes) -> None: ...
+ProfileCache = KeyedCache  # what the store offers (monitor.store.Store)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from pydantic import (
 )
 
 from monitor.config.durations import Duration
-from monitor.config.segments import SegmentsConfig, segments_problem
 from monitor.config.estimation import EstimationConfig
+from monitor.config.segments import SegmentsConfig, segments_problem
 from monitor.printable import name_problem
 
 # The longest monitor, channel or column name: the store's name columns hold 200 characters on every
@@ -72,6 +72,7 @@ RuleName = Literal[
     "out_of_range",
     "duplicates",
     "estimated_performance_drop",
+    "multivariate_drift",
 ]
 # rules that take ``columns:`` (None: every column they apply to)
 COLUMN_RULES = ("column_drift", "missing_values", "new_categories", "out_of_range", "schema")
@@ -319,11 +320,36 @@ class ColumnDriftConfig(Model):
     threshold: float | None = Field(None, ge=0.0, allow_inf_nan=False)
 
 
+class MultivariateConfig(Model):
+    """Drift of all features together, as NannyML measures it (docs/reference.md, "Multivariate drift")."""
+
+    method: Literal["pca_reconstruction", "domain_classifier"] = "pca_reconstruction"
+    # pca_reconstruction: the share of variance kept (0 to 1), or a number of components
+    n_components: float | int = Field(0.65, gt=0.0, allow_inf_nan=False)
+    # pca_reconstruction: the bounds are the reference pieces' mean -/+ this many standard deviations
+    std_multiplier: float = Field(3.0, ge=0.0, allow_inf_nan=False)
+    # a fixed upper bound instead of the method's own (pca: from the reference; domain_classifier: 0.65)
+    threshold: float | None = Field(None, ge=0.0, allow_inf_nan=False)
+    cv_folds: int = Field(5, ge=2, le=20)  # domain_classifier: folds of the cross-validated AUROC
+
+    @model_validator(mode="after")
+    def _method_options(self) -> MultivariateConfig:
+        owners = {"n_components": "pca_reconstruction", "std_multiplier": "pca_reconstruction"}
+        owners["cv_folds"] = "domain_classifier"
+        for option, owner in owners.items():
+            if option in self.model_fields_set and self.method != owner:
+                raise ValueError(f"{option} is for method {owner}, not {self.method}")
+        if isinstance(self.n_components, float) and self.n_components >= 1.0:
+            raise ValueError("n_components: a share of variance is below 1; a number of components is whole")
+        return self
+
+
 class DriftConfig(Model):
     method: DriftMethodName = "auto"
     threshold: float | None = Field(None, ge=0.0, allow_inf_nan=False)
     share: float = Field(0.5, ge=0.0, le=1.0)
     columns: dict[Name, ColumnDriftConfig] = Field(default_factory=dict)
+    multivariate: MultivariateConfig | None = None
 
     def setting(self, column: str) -> tuple[str, float | None]:
         """The method and threshold that judge ``column``, wherever it is used (a feature, the
@@ -469,6 +495,14 @@ class MonitorConfig(Model):
                     f"{where}: {method} does not apply to {kind} column {column!r}; "
                     f"give {column!r} its own method under drift.columns"
                 )
+
+    @property
+    def multivariate(self) -> MultivariateConfig | None:
+        """What measures multivariate drift: ``drift.multivariate``, else its defaults when a
+        ``multivariate_drift`` rule asks for it, else None (not measured)."""
+        if self.drift.multivariate is not None:
+            return self.drift.multivariate
+        return MultivariateConfig() if self.rules_named("multivariate_drift") else None
 
     def rules_named(self, name: str) -> list[AlertRuleConfig]:
         return [rule for rule in self.alerts if rule.rule == name]

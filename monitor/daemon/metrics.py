@@ -26,6 +26,9 @@ EXPORTED_METRICS: tuple[str, ...] = (
     "monitor_prediction_drift_score",
     "monitor_dataset_drift_share",
     "monitor_dataset_drift",
+    "monitor_multivariate_drift_score",
+    "monitor_multivariate_drift_threshold",
+    "monitor_multivariate_drift",
     "monitor_performance",
     "monitor_performance_reference",
     "monitor_estimated_performance",
@@ -68,6 +71,7 @@ class DaemonCollector(Collector):
         monitors = self.state.monitors()
         yield from self._results(monitors)
         yield from self._estimates(monitors)
+        yield from self._multivariate(monitors)
         yield from self._incidents(monitors)
         yield from self._runs(monitors)
         yield from self._daemon()
@@ -165,6 +169,35 @@ class DaemonCollector(Collector):
                         if value is not None:
                             family.add_metric([name, segment, metric.metric, estimated.method], value)
         yield from (estimate, lower, upper)
+
+    def _multivariate(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
+        """Multivariate drift of each monitor's last successful run (docs/reference.md)."""
+        score = _gauge(
+            "monitor_multivariate_drift_score",
+            "Multivariate drift score (last run)",
+            ["monitor", "segment", "method"],
+        )
+        threshold = _gauge(
+            "monitor_multivariate_drift_threshold",
+            "Multivariate drift bound (bound: upper | lower)",
+            ["monitor", "segment", "method", "bound"],
+        )
+        drifted = _gauge(
+            "monitor_multivariate_drift",
+            "1 when all features together drifted (last run)",
+            ["monitor", "segment", "method"],
+        )
+        for name, status in monitors.items():
+            for segment, result in _by_segment(status.result):
+                drift = result.drift.multivariate if result.drift is not None else None
+                if drift is None or drift.score is None:
+                    continue
+                score.add_metric([name, segment, drift.method], drift.score)
+                drifted.add_metric([name, segment, drift.method], float(drift.drifted))
+                for bound, value in (("upper", drift.threshold), ("lower", drift.lower_threshold)):
+                    if value is not None:
+                        threshold.add_metric([name, segment, drift.method, bound], value)
+        yield from (score, threshold, drifted)
 
     def _incidents(self, monitors: dict[str, MonitorStatus]) -> Iterator[Metric]:
         """The data-incident figures of each monitor's last successful run (docs/reference.md)."""

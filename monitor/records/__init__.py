@@ -7,7 +7,7 @@ so every package can depend on this one and on nothing above it in the flow.
 """
 
 from monitor.records.alerts import AlertState, AlertSummary, RuleOutcome, Status, Step, alert_id
-from monitor.records.drift import ColumnDrift, DriftResult, Kind
+from monitor.records.drift import ColumnDrift, DriftResult, Kind, MultivariateDrift
 from monitor.records.events import AlertEvent, DriftedColumn, Notification
 from monitor.records.result import (
     LOWER_IS_BETTER,
@@ -32,6 +32,7 @@ __all__ = [
     "MetricComparison",
     "MetricValue",
     "MonitorResult",
+    "MultivariateDrift",
     "Notification",
     "OutboxItem",
     "Performance",

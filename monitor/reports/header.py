@@ -81,6 +81,20 @@ def verdict_line(run: dict[str, Any]) -> str:
     return (
         f'<div>Dataset drift: <span class="{marked}">{verdict}</span>, '
         f"{drifted} of {len(columns)} columns drifted (share {share})</div>"
+    ) + multivariate_line(drift.get("multivariate"))
+
+
+def multivariate_line(multivariate: dict[str, Any] | None) -> str:
+    """All features together: the method's score against its bound."""
+    if not multivariate or multivariate.get("score") is None:
+        return ""
+    drifted = bool(multivariate.get("drifted"))
+    verdict = "detected" if drifted else "not detected"
+    method = html.escape(str(multivariate.get("method")))
+    score, threshold = number(multivariate.get("score")), number(multivariate.get("threshold"))
+    return (
+        f'<div>Multivariate drift: <span class="{"bad" if drifted else ""}">{verdict}</span>, '
+        f"{method} {html.escape(score)} (threshold {html.escape(threshold)})</div>"
     )
 
 

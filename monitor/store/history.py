@@ -39,6 +39,11 @@ def metric_values(result: MonitorResult) -> list[MetricValue]:
     if result.drift is not None:
         values.append(MetricValue("dataset_drift_share", "", "", result.drift.share))
         values += [MetricValue("drift_score", c.column, c.method, c.score) for c in result.drift.columns]
+        multivariate = result.drift.multivariate
+        if multivariate is not None:
+            values.append(
+                MetricValue("multivariate_drift_score", "", multivariate.method, multivariate.score)
+            )
     if result.prediction_drift is not None:
         drift = result.prediction_drift
         values.append(MetricValue("prediction_drift_score", drift.column, drift.method, drift.score))

@@ -15,12 +15,13 @@ import json
 import logging
 import zipfile
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from monitor.errors import MonitorError
+from monitor.records.cache import KeyedCache
 from monitor.records.windows import Interval
 from monitor.stats.estimation.calibration import Calibrator
 from monitor.stats.estimation.cbpe import CBPEModel
@@ -30,10 +31,7 @@ log = logging.getLogger(__name__)
 FORMAT = 1  # bumped when a payload's layout changes: older entries are then refitted
 
 
-class FitCache(Protocol):
-    def load_cached(self, monitor: str, kind: str, key: str) -> bytes | None: ...
-
-    def save_cached(self, monitor: str, kind: str, key: str, payload: bytes) -> None: ...
+FitCache = KeyedCache  # what the store offers (monitor.store.Store)
 
 
 def fit_key(
