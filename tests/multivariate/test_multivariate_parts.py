@@ -271,3 +271,18 @@ def test_more_components_than_features_is_a_config_error_naming_the_key() -> Non
         fit_reconstruction(reference, ["amount", "age"], [], [reference], MultivariateConfig(n_components=3))
     assert raised.value.key == "drift.multivariate.n_components"
     assert "3 components asked for, but the monitor has 2 feature(s)" in str(raised.value)
+
+
+def test_the_report_header_states_the_multivariate_verdict() -> None:
+    from monitor.reports.header import verdict_line
+
+    windows = Windows(Interval(START, START + timedelta(days=1)), Interval(START - timedelta(days=7), START))
+    drift = MultivariateDrift("pca_reconstruction", 1.31, 1.25, 1.05, True)
+    result = MonitorResult("loans", windows, rows=10, drift=DriftResult([], 0.0, False, multivariate=drift))
+    line = verdict_line(result.to_dict())
+    assert (
+        'Multivariate drift: <span class="bad">detected</span>, pca_reconstruction 1.31 (threshold 1.25)'
+        in line
+    )
+    quiet = MonitorResult("loans", windows, rows=10, drift=DriftResult([], 0.0, False))
+    assert "Multivariate" not in verdict_line(quiet.to_dict())
