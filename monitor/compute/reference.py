@@ -62,6 +62,9 @@ def why_not_cached(monitor: MonitorConfig) -> str | None:
         return "the reference moves with the window (reference: {previous: ...})"
     if monitor.source.spark is not None:
         return "a spark source is computed in Spark"
+    if monitor.source.path is not None:
+        # columnar files read faster than a profile is loaded and rebuilt (benchmarks/README.md)
+        return "Parquet and CSV files are read faster than a profile is rebuilt"
     if monitor.source.compute == "pushdown":
         return "compute: pushdown has the engine read both windows"
     local_only = local_only_methods(monitor)

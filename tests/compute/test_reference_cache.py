@@ -24,6 +24,7 @@ from monitor.config import load_config
 from monitor.runner import Checker
 from monitor.store import SQLAlchemyStore, schema
 from tests.compute.data import AT, REFERENCE_START, awkward_log
+from tests.pg import temporary_database
 
 CURRENT_START = AT - timedelta(hours=1)
 
@@ -54,7 +55,7 @@ def log() -> pd.DataFrame:
     return awkward_log(1500)
 
 
-@pytest.fixture(params=["sqlite", "parquet"])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def source(request: pytest.FixtureRequest, tmp_path: Path, log: pd.DataFrame) -> Iterator[str]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'log.db'}"
@@ -63,9 +64,14 @@ def source(request: pytest.FixtureRequest, tmp_path: Path, log: pd.DataFrame) ->
         engine.dispose()
         yield f'url: "{url}", table: predictions'
     else:
-        pytest.importorskip("duckdb", reason="duckdb is not installed (pip install 'model-monitor[duckdb]')")
-        log.to_parquet(tmp_path / "log.parquet", index=False)
-        yield f'path: "{tmp_path / "log.parquet"}"'
+        with temporary_database() as url:
+            engine = sa.create_engine(url)
+            log.to_sql("predictions", engine, index=False)
+            engine.dispose()
+            yield f'url: "{url}", table: predictions'
+            from monitor.sources import dispose_engines
+
+            dispose_engines()
     from monitor.sources import dispose_engines
 
     dispose_engines()
@@ -238,6 +244,22 @@ def test_auto_counts_only_the_current_window_once_the_reference_is_cached(
     pushed = {name: value for name, value in figures(first).items() if value is not None}
     assert len(pushed) > 20
     assert_same(pushed, {name: value for name, value in figures(second).items() if name in pushed})
+
+
+def test_files_are_read_again_not_cached(
+    tmp_path: Path, log: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parquet reads faster than a profile is rebuilt (benchmarks/README.md): no cache for files."""
+    pytest.importorskip("duckdb", reason="duckdb is not installed (pip install 'model-monitor[duckdb]')")
+    log.to_parquet(tmp_path / "log.parquet", index=False)
+    reads = Reads(monkeypatch)
+    config = write_config(tmp_path, f'path: "{tmp_path / "log.parquet"}"', "state.db")
+    first = run(config)
+    assert reads.read_reference()
+    second = run(config)
+    assert reads.read_reference()
+    assert cached_entries(tmp_path, "state.db") == 0
+    assert_same(figures(first), figures(second))
 
 
 def test_profiles_keep_every_value_and_dtype() -> None:
