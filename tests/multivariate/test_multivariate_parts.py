@@ -206,16 +206,11 @@ def test_metrics_expose_the_score_and_both_bounds() -> None:
     result = MonitorResult("loans", windows, rows=10, reference_rows=70, drift=drift)
     state.run_succeeded("loans", result, [], START, 0.1)
     text = render(make_registry(state)).decode()
-    assert 'monitor_multivariate_drift_score{method="pca_reconstruction",monitor="loans"} 1.31' in text
-    assert (
-        'monitor_multivariate_drift_threshold{bound="upper",method="pca_reconstruction",monitor="loans"} 1.25'
-        in text
-    )
-    assert (
-        'monitor_multivariate_drift_threshold{bound="lower",method="pca_reconstruction",monitor="loans"} 1.05'
-        in text
-    )
-    assert 'monitor_multivariate_drift{method="pca_reconstruction",monitor="loans"} 1.0' in text
+    labels = 'method="pca_reconstruction",monitor="loans",segment=""'
+    assert f"monitor_multivariate_drift_score{{{labels}}} 1.31" in text
+    assert f'monitor_multivariate_drift_threshold{{bound="upper",{labels}}} 1.25' in text
+    assert f'monitor_multivariate_drift_threshold{{bound="lower",{labels}}} 1.05' in text
+    assert f"monitor_multivariate_drift{{{labels}}} 1.0" in text
 
 
 @pytest.mark.parametrize(
