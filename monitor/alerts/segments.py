@@ -1,8 +1,8 @@
 """Alert rules per segment (docs/reference.md, "Segments"): every rule that judges rows is
 judged again on each checked segment, its subject prefixed with the segment's name.
 
-``dataset_drift`` and ``volume`` are about the segment as a whole: their subject is the
-segment (``country=DE``). Every other rule keeps its own subject after the segment
+``dataset_drift``, ``multivariate_drift`` and ``volume`` are about the segment as a whole: their
+subject is the segment (``country=DE``). Every other rule keeps its own subject after the segment
 (``country=DE/amount``, ``country=DE/roc_auc``), so each segment's alerts have their own
 ids and fire and resolve on their own. ``no_data``, ``run_failed``, ``freshness`` and
 ``schema`` are about the source itself and judge the whole monitor only.
@@ -20,7 +20,7 @@ from monitor.records.result import MonitorResult
 from monitor.records.segments import Segment
 
 WHOLE_MONITOR_ONLY = frozenset({"no_data", "run_failed", "freshness", "schema"})
-SUBJECT_IS_SEGMENT = frozenset({"dataset_drift", "volume"})
+SUBJECT_IS_SEGMENT = frozenset({"dataset_drift", "multivariate_drift", "volume"})
 
 
 def segment_outcomes(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:

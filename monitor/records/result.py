@@ -177,6 +177,14 @@ class MonitorResult:
             "drift": _drift_dict(self.drift),
             "prediction_drift": _column_dict(self.prediction_drift, with_kind=False),
             "performance": self.performance.to_dict() if self.performance else None,
+            **(
+                {"score_drift": [_column_dict(d, with_kind=False) for d in self.score_drift]}
+                if self.score_drift
+                else {}
+            ),
+            "estimated_performance": (
+                self.estimated_performance.to_dict() if self.estimated_performance else None
+            ),
             "data_quality": self.quality.to_dict(dict(self.missing)),
             "alerts": [alert.to_dict() for alert in self.alerts],
         }
