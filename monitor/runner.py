@@ -24,7 +24,8 @@ from monitor.alerts.notify import notifications_for
 from monitor.alerts.transitions import transition
 from monitor.config.models import Config, MonitorConfig
 from monitor.errors import ConfigError, MonitorError
-from monitor.evaluate import Frames, evaluate
+from monitor.evaluate import evaluate
+from monitor.evaluate.frames import Frames
 from monitor.records.result import MonitorResult
 from monitor.records.store import new_id
 from monitor.secrets import scrub
@@ -168,7 +169,7 @@ class Checker:
     def _write_report(
         self, monitor: MonitorConfig, result: MonitorResult, frames: Frames | None, run_id: str
     ) -> MonitorResult:
-        from monitor.evaluate import sampled_frames
+        from monitor.evaluate.frames import sampled_frames
         from monitor.reports.run import write_recorded_report
 
         assert self.store is not None and result.report is not None

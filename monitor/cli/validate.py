@@ -28,7 +28,7 @@ def _inferred_features(name: str, monitor: MonitorConfig) -> str:
     from datetime import datetime, timezone
 
     from monitor import sources, stats
-    from monitor.evaluate import not_features
+    from monitor.evaluate.frames import not_features
     from monitor.windows import resolve_windows
 
     reference = resolve_windows(monitor, datetime.now(timezone.utc)).reference

@@ -24,7 +24,8 @@ class LocalEngine(ComputeEngine):
         return len(reference), len(current)
 
     def evaluate(self, monitor: MonitorConfig, windows: Windows) -> WindowStatistics:
-        from monitor.evaluate import compute, read_windows
+        from monitor.evaluate.frames import read_windows
+        from monitor.evaluate.statistics import compute
 
         empty = MonitorResult("local", windows, drift_share_threshold=monitor.drift.share)
         frames = read_windows("local", monitor, windows)

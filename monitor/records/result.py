@@ -207,5 +207,6 @@ def _drift_dict(drift: DriftResult | None) -> dict[str, Any] | None:
         "share": drift.share,
         "dataset_drift": drift.dataset_drift,
         "columns": [_column_dict(column) for column in drift.columns],
-        "multivariate": drift.multivariate.to_dict() if drift.multivariate is not None else None,
+        # only for monitors with drift.multivariate: the contract's drift object is otherwise unchanged
+        **({"multivariate": drift.multivariate.to_dict()} if drift.multivariate is not None else {}),
     }

@@ -13,7 +13,8 @@ from typing import Any
 
 from monitor.config.models import Config, MonitorConfig
 from monitor.errors import ConfigError, MonitorError, SourceError
-from monitor.evaluate import Frames, evaluate, sampled_frames
+from monitor.evaluate import evaluate
+from monitor.evaluate.frames import Frames, sampled_frames
 from monitor.records.result import MonitorResult
 from monitor.secrets import scrub
 from monitor.store import Store, open_store

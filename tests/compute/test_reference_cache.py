@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from monitor import evaluate as evaluate_module
 from monitor.compute.profiles import build_profile, dump_profile, load_profile
 from monitor.config import load_config
+from monitor.evaluate import frames as evaluate_module
 from monitor.runner import Checker
 from monitor.store import SQLAlchemyStore, schema
 from tests.compute.data import AT, REFERENCE_START, awkward_log

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from monitor.compute.sample import sample_statement
 from monitor.compute.statements import WindowSpec
 from monitor.config import load_config
-from monitor.evaluate import evaluate, sampled_frames
+from monitor.evaluate import evaluate
+from monitor.evaluate.frames import sampled_frames
 from monitor.records.windows import Interval
 from monitor.runner import Checker
 from monitor.store import SQLAlchemyStore

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from monitor.alerts.transitions import transition
-from monitor.evaluate import Frames
+from monitor.evaluate.frames import Frames
 from monitor.records.segments import segment_of
 from tests.segments.test_segment_stats import _frame, _monitor, _whole
 

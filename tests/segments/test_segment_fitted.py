@@ -11,7 +11,8 @@ import pytest
 
 from monitor.alerts.transitions import transition
 from monitor.config.models import MonitorConfig
-from monitor.evaluate import Frames, compute
+from monitor.evaluate.frames import Frames
+from monitor.evaluate.statistics import compute
 from monitor.records.result import MonitorResult
 from monitor.windows import resolve_windows
 from tests.segments.test_segment_stats import AT, _close, _frame, _mask

@@ -18,7 +18,8 @@ import pytest
 
 from monitor import stats
 from monitor.config.models import MonitorConfig
-from monitor.evaluate import Frames, compute, performance, prediction_drift
+from monitor.evaluate.frames import Frames
+from monitor.evaluate.statistics import compute, performance, prediction_drift
 from monitor.records.result import MonitorResult
 from monitor.records.segments import Segment, plain_value, segment_of, value_text
 from monitor.stats import segments as grouping

@@ -1,208 +1,33 @@
-"""The statistics of one monitor for one window: sources -> windows -> stats, no rule, no store.
-
-A monitor whose source fails (or whose data lacks a configured column) yields a
-result with ``error`` set, so the caller records it and the other monitors still run.
+"""Every statistic of a monitor over its windows' rows: drift, performance, data quality,
+estimated performance, multivariate drift, and each segment's.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from monitor import incidents, sources, stats
-from monitor.compute import evaluate_windows
-from monitor.compute.reference import CachedReference, ProfileCache
+from monitor import incidents, stats
 from monitor.config.models import MonitorConfig, MultivariateConfig
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError
+from monitor.evaluate.frames import Frames, not_features, prediction_columns
 from monitor.records.cache import MonitorCache
 from monitor.records.drift import ColumnDrift, Kind, MultivariateDrift
 from monitor.records.quality import SchemaChange
 from monitor.records.result import MetricComparison, MonitorResult, Performance
 from monitor.records.segments import SkippedSegments
-from monitor.records.windows import Interval, Windows
-from monitor.sources.nulltimes import count_without_timestamp
-from monitor.sources.timestamps import within_window
 from monitor.stats import segments as segment_rows
 from monitor.stats.multivariate import Windowed, multivariate_drift
-from monitor.windows import ensure_disjoint, resolve_windows
 
 if TYPE_CHECKING:
-    from monitor.compute.profiles import ReferenceProfile
     from monitor.stats.estimation.cache import FitCache
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Frames:
-    """The rows both windows hold, kept for the report built after the run is recorded.
-
-    ``reference_profiled``: the reference is its cached profile (each column's values, rows no
-    longer pairing columns, no target): charts that pair columns skip it. ``window_rows``: the
-    (reference, current) rows of the windows when the frames are samples drawn in the engine."""
-
-    reference: pd.DataFrame
-    current: pd.DataFrame
-    reference_profiled: bool = False
-    window_rows: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    result: MonitorResult
-    frames: Frames | None  # None when the windows could not be read
-
-
-def evaluate(
-    name: str, monitor: MonitorConfig, at: datetime, cache: ProfileCache | None = None
-) -> Evaluation:
-    """Read both windows ending at ``at`` and compute every statistic of the monitor.
-
-    With a ``cache`` (the store), an absolute reference is read once and kept as its profile, so
-    later runs read only their current window (docs/reference.md, "Cached reference profiles"),
-    and what is fitted on the reference (estimation, multivariate drift) is kept between runs.
-    """
-    windows = resolve_windows(monitor, at)
-    empty = MonitorResult(name, windows, drift_share_threshold=monitor.drift.share)
-    try:
-        monitor, missing_columns = incidents.without_missing_columns(monitor, windows)
-        cached = _cached_reference(name, monitor, windows, cache)
-        reference = cached.profile if cached is not None else None
-        pushed = evaluate_windows(monitor, windows, reference_cached=reference is not None)
-        frames: Frames | None = None
-        if pushed is not None:  # computed where the data lives: no rows read, so no report
-            result = pushed.onto(empty)
-        elif reference is not None:
-            frames = read_current(name, monitor, windows, reference)
-            result = compute(monitor, empty, frames, missing_columns, reference.metrics)
-        else:
-            frames = read_windows(name, monitor, windows)
-            result = compute(monitor, empty, frames, missing_columns, cache=cache)
-            if cached is not None:
-                _save_profile(cached, monitor, frames.reference)
-        result = replace(
-            result,
-            quality=replace(result.quality, freshness=incidents.freshness(monitor, windows.current.end)),
-            rows_without_timestamp=count_without_timestamp(name, monitor),
-        )
-    except MonitorError as exc:  # a source down or a column missing: the other monitors still run
-        failed = empty.failed(exc, "source")
-        # the caller tells the user (the CLI's one error line, the daemon's run log)
-        log.debug("check failed: %s", failed.error)
-        return Evaluation(failed, None)
-    return Evaluation(result, frames)
-
-
-def _cached_reference(
-    name: str, monitor: MonitorConfig, windows: Windows, cache: ProfileCache | None
-) -> CachedReference | None:
-    if cache is None or needs_reference_rows(monitor):
-        return None
-    from monitor.compute.reference import cached_reference
-
-    return cached_reference(name, monitor, windows, profiled_columns(monitor), cache)
-
-
-def needs_reference_rows(monitor: MonitorConfig) -> bool:
-    """Whether the monitor pairs the reference's columns within rows (segments, estimation), which
-    a profile of each column's values cannot give: its reference is read on every run."""
-    return monitor.segments is not None or monitor.estimation is not None or monitor.multivariate is not None
-
-
-def profiled_columns(monitor: MonitorConfig) -> list[str]:
-    """The reference's columns a profile keeps: every column read but the time, the target and keys
-    (columns paired within rows, or unique per row)."""
-    columns = wanted_columns(monitor)
-    if columns is None:
-        with sources.open_source(monitor.source) as source:
-            columns = list(source.list_columns())
-    skipped = {monitor.source.timestamp, *incidents.key_columns(monitor)}
-    if monitor.target is not None:
-        skipped.update(c for c in (monitor.target.column, monitor.target.join_on) if c)
-    return [column for column in columns if column not in skipped]
-
-
-def _save_profile(cached: CachedReference, monitor: MonitorConfig, reference: pd.DataFrame) -> None:
-    from monitor.compute.profiles import build_profile
-
-    kept = set(profiled_columns(monitor))
-    columns = [column for column in reference.columns if column in kept]  # in the rows' order
-    profile = build_profile(reference, columns, window_metrics(monitor, reference))
-    if profile is not None:
-        cached.save(profile)
-
-
-def read_current(name: str, monitor: MonitorConfig, windows: Windows, reference: ReferenceProfile) -> Frames:
-    """The current window's rows, and the reference rebuilt from its cached profile."""
-    window = windows.current
-    current = sources.read_window(monitor, wanted_columns(monitor), window.start, window.end)
-    if len(current) == 0:
-        log.warning(
-            "monitor %s: no rows in the window %s to %s",
-            name,
-            windows.current.start.isoformat(),
-            windows.current.end.isoformat(),
-        )
-    return Frames(reference.frame(), current, reference_profiled=True)
-
-
-def sampled_frames(monitor: MonitorConfig, result: MonitorResult, max_rows: int) -> Frames:
-    """A pushed-down run's report rows: at most ``max_rows`` of each window, drawn by the engine
-    (``monitor.compute.sample``), with a target from another table joined onto them."""
-    from monitor.compute import engine_class, pushdown_engine
-    from monitor.compute.sample import sample_window
-    from monitor.compute.sql import SqlEngine
-    from monitor.sources.window import join_target
-
-    source, target, windows = monitor.source, monitor.target, result.windows
-    with engine_class(str(pushdown_engine(source)))(source) as engine:
-        assert isinstance(engine, SqlEngine)  # every pushdown engine runs SQL
-        wanted = wanted_columns(monitor)
-        columns = [source.timestamp, *(wanted if wanted is not None else engine.column_types())]
-        if target is not None and not target.separate:
-            columns.append(target.column)
-        columns = list(dict.fromkeys(columns))
-        key = [target.join_on] if target is not None and target.join_on else columns
-        reference = sample_window(engine, engine.spec(windows.reference), columns, key, max_rows)
-        current = sample_window(engine, engine.spec(windows.current), columns, key, max_rows)
-    if target is not None and target.separate:
-        reference, current = join_target(monitor, reference), join_target(monitor, current)
-    return Frames(reference, current, window_rows=(result.reference_rows, result.rows))
-
-
-def read_windows(name: str, monitor: MonitorConfig, windows: Windows) -> Frames:
-    ensure_disjoint(windows)
-    columns = wanted_columns(monitor)
-    current_window, reference_window = windows.current, windows.reference
-    if monitor.source.path is not None and _touching(reference_window, current_window):
-        # files are scanned whole for every read: one read of the span serves both windows
-        span = sources.read_window(
-            monitor,
-            columns,
-            min(reference_window.start, current_window.start),
-            max(reference_window.end, current_window.end),
-        )
-        reference = _rows_within(span, monitor.source.timestamp, reference_window)
-        current = _rows_within(span, monitor.source.timestamp, current_window)
-    else:
-        current = sources.read_window(monitor, columns, current_window.start, current_window.end)
-        reference = sources.read_window(monitor, columns, reference_window.start, reference_window.end)
-    if len(current) == 0:
-        log.warning(
-            "monitor %s: no rows in the window %s to %s",
-            name,
-            current_window.start.isoformat(),
-            current_window.end.isoformat(),
-        )
-    if len(reference) == 0:
-        log.warning("monitor %s: the reference window holds no rows", name)
-    return Frames(reference, current)
 
 
 def compute(
@@ -408,51 +233,6 @@ def retyped_columns(
         replace(change, skipped=incidents.PREDICTION_SKIPS) if change.column in predicted else change
         for change in changed
     )
-
-
-def _touching(first: Interval, second: Interval) -> bool:
-    """The two windows overlap or meet: their span holds no rows that neither needs."""
-    return first.start <= second.end and second.start <= first.end
-
-
-def _rows_within(span: pd.DataFrame, timestamp: str, window: Interval) -> pd.DataFrame:
-    """The rows of ``span`` (in time order, as sources return them) in [window.start, window.end)."""
-    times = span[timestamp]
-    if not times.is_monotonic_increasing:
-        return within_window(span, timestamp, window.start, window.end)
-    first, last = times.searchsorted([pd.Timestamp(window.start), pd.Timestamp(window.end)], side="left")
-    rows = span.iloc[first:last]  # a view of the span's columns: reset_index would copy them
-    rows.index = pd.RangeIndex(len(rows))
-    return rows
-
-
-def prediction_columns(monitor: MonitorConfig) -> list[str]:
-    prediction = monitor.prediction
-    if prediction is None:
-        return []
-    return prediction.columns
-
-
-def not_features(monitor: MonitorConfig) -> set[str]:
-    excluded = {monitor.source.timestamp, *prediction_columns(monitor), *incidents.key_columns(monitor)}
-    if monitor.target is not None:
-        excluded.add(monitor.target.column)
-        if monitor.target.join_on:
-            excluded.add(monitor.target.join_on)
-    return excluded
-
-
-def wanted_columns(monitor: MonitorConfig) -> list[str] | None:
-    """Only what the monitor uses is fetched; ``None`` (all) when features are to be inferred."""
-    if monitor.features is None:
-        return None
-    columns = [*monitor.features.all, *prediction_columns(monitor), *incidents.key_columns(monitor)]
-    if monitor.segments is not None:
-        columns += monitor.segments.by
-    target = monitor.target
-    if target is not None and target.join_on and target.join_on not in columns:
-        columns.append(target.join_on)
-    return list(dict.fromkeys(columns))
 
 
 def score_drift(

@@ -1,0 +1,93 @@
+"""The statistics of one monitor for one window: sources -> windows -> stats, no rule, no store.
+
+A monitor whose source fails (or whose data lacks a configured column) yields a
+result with ``error`` set, so the caller records it and the other monitors still run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import pandas as pd
+
+from monitor import incidents
+from monitor.compute import evaluate_windows
+from monitor.compute.reference import CachedReference, ProfileCache
+from monitor.config.models import MonitorConfig
+from monitor.errors import MonitorError
+from monitor.evaluate.frames import Frames, needs_reference_rows, profiled_columns, read_current, read_windows
+from monitor.evaluate.statistics import compute, window_metrics
+from monitor.records.result import MonitorResult
+from monitor.records.windows import Windows
+from monitor.sources.nulltimes import count_without_timestamp
+from monitor.windows import resolve_windows
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    result: MonitorResult
+    frames: Frames | None  # None when the windows could not be read
+
+
+def evaluate(
+    name: str, monitor: MonitorConfig, at: datetime, cache: ProfileCache | None = None
+) -> Evaluation:
+    """Read both windows ending at ``at`` and compute every statistic of the monitor.
+
+    With a ``cache`` (the store), an absolute reference is read once and kept as its profile, so
+    later runs read only their current window (docs/reference.md, "Cached reference profiles"),
+    and what is fitted on the reference (estimation, multivariate drift) is kept between runs.
+    """
+    windows = resolve_windows(monitor, at)
+    empty = MonitorResult(name, windows, drift_share_threshold=monitor.drift.share)
+    try:
+        monitor, missing_columns = incidents.without_missing_columns(monitor, windows)
+        cached = _cached_reference(name, monitor, windows, cache)
+        reference = cached.profile if cached is not None else None
+        pushed = evaluate_windows(monitor, windows, reference_cached=reference is not None)
+        frames: Frames | None = None
+        if pushed is not None:  # computed where the data lives: no rows read, so no report
+            result = pushed.onto(empty)
+        elif reference is not None:
+            frames = read_current(name, monitor, windows, reference)
+            result = compute(monitor, empty, frames, missing_columns, reference.metrics)
+        else:
+            frames = read_windows(name, monitor, windows)
+            result = compute(monitor, empty, frames, missing_columns, cache=cache)
+            if cached is not None:
+                _save_profile(cached, monitor, frames.reference)
+        result = replace(
+            result,
+            quality=replace(result.quality, freshness=incidents.freshness(monitor, windows.current.end)),
+            rows_without_timestamp=count_without_timestamp(name, monitor),
+        )
+    except MonitorError as exc:  # a source down or a column missing: the other monitors still run
+        failed = empty.failed(exc, "source")
+        # the caller tells the user (the CLI's one error line, the daemon's run log)
+        log.debug("check failed: %s", failed.error)
+        return Evaluation(failed, None)
+    return Evaluation(result, frames)
+
+
+def _cached_reference(
+    name: str, monitor: MonitorConfig, windows: Windows, cache: ProfileCache | None
+) -> CachedReference | None:
+    if cache is None or needs_reference_rows(monitor):
+        return None
+    from monitor.compute.reference import cached_reference
+
+    return cached_reference(name, monitor, windows, profiled_columns(monitor), cache)
+
+
+def _save_profile(cached: CachedReference, monitor: MonitorConfig, reference: pd.DataFrame) -> None:
+    from monitor.compute.profiles import build_profile
+
+    kept = set(profiled_columns(monitor))
+    columns = [column for column in reference.columns if column in kept]  # in the rows' order
+    profile = build_profile(reference, columns, window_metrics(monitor, reference))
+    if profile is not None:
+        cached.save(profile)
