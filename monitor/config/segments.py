@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from monitor.printable import name_problem
 
-# the store's name columns hold 200 characters (monitor/config/models.py, NAME_LENGTH)
+# the store's name columns hold 200 characters (monitor/config/base.py, NAME_LENGTH)
 _NAME_LENGTH = 200
 
 

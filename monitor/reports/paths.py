@@ -43,7 +43,7 @@ def monitor_dir(reports_dir: Path, monitor: str) -> Path:
 
 
 def _utc(moment: datetime) -> datetime:
-    # Naive times are UTC throughout monitor (see monitor.config.models.to_utc).
+    # Naive times are UTC throughout monitor (see monitor.config.base.to_utc).
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
