@@ -82,18 +82,27 @@ class WindowSpec:
     def cte(self, statement: Statement, name: str, columns: Sequence[str] = ()) -> str:
         """The window as a CTE of only ``columns`` (none: a constant), so an engine that
         materialises a CTE read twice keeps no column the statement does not use."""
-        where = time_filter(statement, self.timestamp, self.storage, self.window)
-        for column, value in self.segment:
-            named = f"src.{quote(column)}"
-            where += f" AND {named} IS NULL" if value is None else f" AND {named} = {statement.bind(value)}"
-        selected = ", ".join(quote(column) for column in dict.fromkeys(columns)) or "1 AS one"
-        return f"{name} AS (SELECT {selected} FROM {SOURCE_TABLE} AS src WHERE {where})"
+        return f"{name} AS {self.subquery(statement, columns)}"
 
     def subquery(self, statement: Statement, columns: Sequence[str]) -> str:
-        """The window's ``columns`` as a parenthesised subquery (alias it)."""
-        where = time_filter(statement, self.timestamp, self.storage, self.window)
+        """The window's ``columns`` (of the segment's rows, with one) as a parenthesised subquery."""
+        where = self.where(statement)
         selected = ", ".join(quote(column) for column in dict.fromkeys(columns)) or "1 AS one"
         return f"(SELECT {selected} FROM {SOURCE_TABLE} AS src WHERE {where})"
+
+    def where(self, statement: Statement) -> str:
+        """The condition a source row meets to be in the window (and in the segment, with one)."""
+        return time_filter(statement, self.timestamp, self.storage, self.window) + self.in_segment(statement)
+
+    def in_segment(self, statement: Statement) -> str:
+        """`` AND ...`` keeping the segment's rows only; empty without a segment."""
+        condition = ""
+        for column, value in self.segment:
+            named = f"src.{quote(column)}"
+            condition += (
+                f" AND {named} IS NULL" if value is None else f" AND {named} = {statement.bind(value)}"
+            )
+        return condition
 
     def disjoint(self, other: WindowSpec) -> bool:
         """No row can be in both windows (same time column, intervals that do not meet)."""
@@ -143,7 +152,7 @@ def repeats_sample(spec: WindowSpec, columns: Sequence[str]) -> tuple[str, State
     no particular order): per column its finite values and distinct finite values. It only
     chooses how a column's CDF is computed (``cdf_gap``'s ``grouped``), never a score."""
     statement = Statement()
-    where = time_filter(statement, spec.timestamp, spec.storage, spec.window)
+    where = spec.where(statement)
     selected = ", ".join(quote(column) for column in dict.fromkeys(columns))
     parts = []
     for column in columns:
@@ -223,13 +232,14 @@ def signed_values(
     """
     value = number(column)
     ref_weight, cur_weight = statement.bind(reference_weight), statement.bind(current_weight)
-    if reference.disjoint(current):
+    if reference.disjoint(current) and reference.segment == current.segment:
         in_reference = time_filter(statement, reference.timestamp, reference.storage, reference.window)
         in_current = time_filter(statement, current.timestamp, current.storage, current.window)
         return (
             f"u AS (SELECT {value} AS x, "
             f"CASE WHEN {in_reference} THEN {ref_weight} ELSE {cur_weight} END AS w "
-            f"FROM {SOURCE_TABLE} AS src WHERE ({in_reference} OR {in_current}) AND {finite(value)})"
+            f"FROM {SOURCE_TABLE} AS src WHERE ({in_reference} OR {in_current}) AND {finite(value)}"
+            f"{reference.in_segment(statement)})"
         )
     return (
         f"{reference.cte(statement, 'r', [column])}, {current.cte(statement, 'c', [column])}, "

@@ -91,9 +91,7 @@ class MonitorConfig(Model):
     @model_validator(mode="after")
     def _consistent(self) -> MonitorConfig:
         if self.segments is not None:
-            source = self.source
-            spark = source.spark is not None
-            problem = segments_problem(self.segments, timestamp=source.timestamp, spark=spark)
+            problem = segments_problem(self.segments, timestamp=self.source.timestamp)
             if problem is not None:
                 raise ValueError(problem)
         self._check_estimation()

@@ -36,7 +36,7 @@ class SegmentsConfig(BaseModel):
         return columns
 
 
-def segments_problem(segments: SegmentsConfig, *, timestamp: str, spark: bool) -> str | None:
+def segments_problem(segments: SegmentsConfig, *, timestamp: str) -> str | None:
     """Why these segments cannot be checked with this monitor's source (a config error), or None.
 
     A column the source lacks is found when the window is read (or by ``validate --connect``):
@@ -44,6 +44,4 @@ def segments_problem(segments: SegmentsConfig, *, timestamp: str, spark: bool) -
     """
     if timestamp in segments.by:
         return f"segments.by: {timestamp!r} is the timestamp column; split by a column of categories"
-    if spark:
-        return "segments.by: a spark source is not split into segments yet; use a SQL url or files"
     return None

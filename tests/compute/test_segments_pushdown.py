@@ -54,8 +54,6 @@ def _same(pushed: MonitorResult, local: MonitorResult) -> None:
 
 @pytest.mark.parametrize("by", [["colour"], ["colour", "flag"]])
 def test_pushed_down_segments_equal_local(place: Place, by: list[str]) -> None:
-    if place.engine == "spark":
-        pytest.skip("a spark source is not split into segments (a config error, docs/reference.md)")
     pushed_source, local_source = place.load(LOG)
     pushed, local = _result(pushed_source, by), _result(local_source, by)
     assert pushed.compute == place.engine and local.compute == "local"

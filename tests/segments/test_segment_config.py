@@ -72,16 +72,3 @@ def test_a_bad_segments_section_names_its_key(
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "segments" in done.stderr + done.stdout
-
-
-def test_a_spark_source_cannot_be_segmented_yet(tmp_path: Path) -> None:
-    path = tmp_path / "monitor.yaml"
-    path.write_text(
-        BASE.format(segments="{by: [country]}", compute="").replace(
-            'url: "sqlite:///log.db", table: predictions',
-            'spark: {master: "local[1]"}, table: db.predictions',
-        ),
-        encoding="utf-8",
-    )
-    with pytest.raises(ConfigError, match=r"segments\.by: a spark source"):
-        load_config(path)
