@@ -12,6 +12,7 @@ from collections.abc import Callable
 from monitor.alerts.incidents import INCIDENT_RULES
 from monitor.config.models import AlertRuleConfig
 from monitor.records.alerts import RuleOutcome
+from monitor.records.drift import ColumnDrift
 from monitor.records.result import MonitorResult
 
 __all__ = ["RULES", "RuleOutcome", "evaluate"]
@@ -41,40 +42,31 @@ def _column_drift(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutc
     if result.drift is None or result.rows == 0:
         return []
     wanted = set(rule.columns) if rule.columns is not None else None
-    outcomes = []
-    for column in result.drift.columns:
-        if (wanted is not None and column.column not in wanted) or column.score is None:
-            continue
-        summary = (
-            f"{result.monitor}: column {column.column} {'drifted' if column.drifted else 'is stable'} "
-            f"({column.method} {_fmt(column.score)}, threshold {_fmt(column.threshold)})"
-        )
-        outcomes.append(
-            RuleOutcome(
-                "column_drift", column.column, column.drifted, column.score, column.threshold, summary
-            )
-        )
-    return outcomes
+    return [
+        _drift_outcome("column_drift", "column", result.monitor, column)
+        for column in result.drift.columns
+        if (wanted is None or column.column in wanted) and column.score is not None
+    ]
 
 
 def _prediction_drift(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:
     """The prediction's drift, and each class's score column of a multiclass model."""
     if result.rows == 0:
         return []
-    outcomes = []
-    for drift in (result.prediction_drift, *result.score_drift):
-        if drift is None or drift.score is None:
-            continue
-        summary = (
-            f"{result.monitor}: prediction {drift.column} {'drifted' if drift.drifted else 'is stable'} "
-            f"({drift.method} {_fmt(drift.score)}, threshold {_fmt(drift.threshold)})"
-        )
-        outcomes.append(
-            RuleOutcome(
-                "prediction_drift", drift.column, drift.drifted, drift.score, drift.threshold, summary
-            )
-        )
-    return outcomes
+    return [
+        _drift_outcome("prediction_drift", "prediction", result.monitor, drift)
+        for drift in (result.prediction_drift, *result.score_drift)
+        if drift is not None and drift.score is not None
+    ]
+
+
+def _drift_outcome(rule: str, what: str, monitor: str, drift: ColumnDrift) -> RuleOutcome:
+    """One column's drift judged: the subject is the column."""
+    summary = (
+        f"{monitor}: {what} {drift.column} {'drifted' if drift.drifted else 'is stable'} "
+        f"({drift.method} {_fmt(drift.score)}, threshold {_fmt(drift.threshold)})"
+    )
+    return RuleOutcome(rule, drift.column, drift.drifted, drift.score, drift.threshold, summary)
 
 
 def _multivariate_drift(rule: AlertRuleConfig, result: MonitorResult) -> list[RuleOutcome]:

@@ -149,14 +149,7 @@ class MonitorResult:
             "drift": _drift_dict(self.drift),
             "prediction_drift": _column_dict(self.prediction_drift, with_kind=False),
             "performance": self.performance.to_dict() if self.performance else None,
-            **(
-                {"score_drift": [_column_dict(d, with_kind=False) for d in self.score_drift]}
-                if self.score_drift
-                else {}
-            ),
-            "estimated_performance": (
-                self.estimated_performance.to_dict() if self.estimated_performance else None
-            ),
+            **self._model_dict(),
             "data_quality": {
                 **self.quality.to_dict(dict(self.missing)),
                 "rows_without_timestamp": self.rows_without_timestamp,
@@ -165,6 +158,12 @@ class MonitorResult:
             "report": str(self.report) if self.report else None,
             "error": self.error,
         }
+
+    def _model_dict(self) -> dict[str, Any]:
+        """Each class's score drift (multiclass models only) and the estimated performance."""
+        scores = [_column_dict(drift, with_kind=False) for drift in self.score_drift]
+        estimated = self.estimated_performance.to_dict() if self.estimated_performance else None
+        return {**({"score_drift": scores} if scores else {}), "estimated_performance": estimated}
 
     def segment_dict(self) -> dict[str, Any]:
         """A segment's entry in its monitor's ``segments`` list."""
@@ -177,14 +176,7 @@ class MonitorResult:
             "drift": _drift_dict(self.drift),
             "prediction_drift": _column_dict(self.prediction_drift, with_kind=False),
             "performance": self.performance.to_dict() if self.performance else None,
-            **(
-                {"score_drift": [_column_dict(d, with_kind=False) for d in self.score_drift]}
-                if self.score_drift
-                else {}
-            ),
-            "estimated_performance": (
-                self.estimated_performance.to_dict() if self.estimated_performance else None
-            ),
+            **self._model_dict(),
             "data_quality": self.quality.to_dict(dict(self.missing)),
             "alerts": [alert.to_dict() for alert in self.alerts],
         }
