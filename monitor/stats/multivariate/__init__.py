@@ -19,12 +19,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # no stubs in the venv
 
 from monitor.config.models import MultivariateConfig
+from monitor.records.cache import MonitorCache
 from monitor.records.drift import MultivariateDrift
 from monitor.stats.multivariate.classifier import bounds, domain_auroc
 from monitor.stats.multivariate.reconstruction import (
@@ -51,12 +52,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class FitCache(Protocol):
-    """Where fitted reference models are kept between runs (e.g. the store), as bytes."""
-
-    def load(self, kind: str, key: str) -> bytes | None: ...
-
-    def save(self, kind: str, key: str, data: bytes) -> None: ...
+FitCache = MonitorCache  # one monitor's entries of the store's cache
 
 
 @dataclass(frozen=True)
