@@ -16,7 +16,7 @@ from monitor import incidents, stats
 from monitor.config.models import MonitorConfig, MultivariateConfig
 from monitor.errors import ConfigError
 from monitor.evaluate.frames import Frames, not_features, prediction_columns
-from monitor.records.cache import MonitorCache
+from monitor.records.cache import MonitorCache, SegmentCache
 from monitor.records.drift import ColumnDrift, Kind, MultivariateDrift
 from monitor.records.quality import SchemaChange
 from monitor.records.result import MetricComparison, MonitorResult, Performance
@@ -72,7 +72,7 @@ def compute(
         cache=cache,
     )
     if monitor.segments is not None:
-        result = with_segments(monitor, result, frames)
+        result = with_segments(monitor, result, frames, cache)
     return result
 
 
@@ -145,9 +145,12 @@ def statistics(
     return result
 
 
-def with_segments(monitor: MonitorConfig, result: MonitorResult, frames: Frames) -> MonitorResult:
+def with_segments(
+    monitor: MonitorConfig, result: MonitorResult, frames: Frames, cache: FitCache | None = None
+) -> MonitorResult:
     """``result`` with the statistics of each checked segment (docs/reference.md, "Segments"):
-    the same code as for the whole monitor, over the rows the segment's positions pick."""
+    the same code as for the whole monitor, over the rows the segment's positions pick, each
+    segment's fits kept in the cache under that segment."""
     config = monitor.segments
     assert config is not None
     reference, current = frames.reference, frames.current
@@ -176,6 +179,7 @@ def with_segments(monitor: MonitorConfig, result: MonitorResult, frames: Frames)
                 numerical,
                 categorical,
                 (),
+                cache=SegmentCache(cache, segment.text) if cache is not None else None,
             )
         )
     log.info(

@@ -4,7 +4,9 @@ their alerts carry the segment in their subjects."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from monitor.config.models import MonitorConfig
 from monitor.evaluate.frames import Frames
 from monitor.evaluate.statistics import compute
 from monitor.records.result import MonitorResult
+from monitor.store import open_store
 from monitor.windows import resolve_windows
 from tests.segments.test_segment_stats import AT, _close, _frame, _mask
 
@@ -90,3 +93,31 @@ def test_their_alerts_carry_the_segment(frames: Frames) -> None:
         name = checked.segment.text
         assert ("multivariate_drift", name) in subjects
         assert ("estimated_performance_drop", f"{name}/roc_auc") in subjects
+
+
+def test_each_segment_keeps_its_own_fits_in_the_store(frames: Frames, tmp_path: Path) -> None:
+    monitor = _config(segmented=True)
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    windows = resolve_windows(monitor, AT)
+
+    def run() -> MonitorResult:
+        empty = MonitorResult("m", windows, drift_share_threshold=monitor.drift.share)
+        return compute(monitor, empty, frames, cache=store)
+
+    first, second = run(), run()
+
+    assert len(first.segments) == 4
+    for before, after in zip(first.segments, second.segments, strict=True):
+        assert before.estimated_performance is not None and after.estimated_performance is not None
+        assert (before.estimated_performance.cached, after.estimated_performance.cached) == (False, True)
+        assert before.drift is not None and after.drift is not None
+        assert before.drift.multivariate is not None and after.drift.multivariate is not None
+        assert after.drift.multivariate.score == before.drift.multivariate.score
+        assert [m.estimate for m in after.estimated_performance.metrics] == [
+            m.estimate for m in before.estimated_performance.metrics
+        ]
+    with sqlite3.connect(tmp_path / "state.db") as connection:
+        owners = {row[0] for row in connection.execute("SELECT monitor FROM monitor_cache")}
+    # the whole monitor's fits and each segment's, apart; no segment's value in the store's keys
+    assert len(owners) == 1 + len(first.segments)
+    assert not any("DE" in owner or "country" in owner for owner in owners)
