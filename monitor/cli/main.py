@@ -48,7 +48,10 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.add_argument("--log-level", choices=LOG_LEVELS, default=argparse.SUPPRESS, help="default INFO")
+        # `debug` as well as `DEBUG`, as Python's logging and most daemons take them
+        self.add_argument(
+            "--log-level", type=str.upper, choices=LOG_LEVELS, default=argparse.SUPPRESS, help="default INFO"
+        )
         self.add_argument("--log-format", choices=LOG_FORMATS, default=argparse.SUPPRESS, help="default text")
 
     def error(self, message: str) -> None:  # type: ignore[override]

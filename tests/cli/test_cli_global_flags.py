@@ -37,6 +37,8 @@ monitors:
         ),
         (["history", "-c", "x.yaml", "-m", "m", "--log-level", "DEBUG"], "DEBUG", "text"),
         (["run", "-c", "x.yaml", "--log-format", "json"], "INFO", "json"),
+        (["check", "-c", "x.yaml", "--log-level", "debug"], "DEBUG", "text"),
+        (["--log-level", "Warning", "check", "-c", "x.yaml"], "WARNING", "text"),
     ],
 )
 def test_global_flags_parse_anywhere(argv: list[str], level: str, fmt: str) -> None:
