@@ -26,6 +26,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -116,10 +117,13 @@ def load_sqlite(parquet: Path, database: Path) -> str:
     return f"sqlite:///{database}"
 
 
-def check(folder: Path, name: str, source: str) -> dict[str, Any]:
+def check(
+    folder: Path, name: str, source: str, write: Callable[[Path, str], Path] = write_config
+) -> dict[str, Any]:
+    """One ``monitor check`` process over ``source`` (its config written by ``write``)."""
     directory = folder / name
     directory.mkdir(exist_ok=True)
-    config = write_config(directory, source)
+    config = write(directory, source)
     command = [sys.executable, "-m", "monitor.cli", "check", "-c", str(config), "--json", "--dry-run"]
     run = run_child([*command, "--at", CURRENT_END.isoformat()])
     result: dict[str, Any] = {

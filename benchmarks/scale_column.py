@@ -12,7 +12,7 @@ windows (a repeated column groups its values first and costs less). The log hold
 timestamp and that column; the monitor has one numerical feature, no prediction, and
 ``method: auto`` (Wasserstein above 1,000 reference rows, as Evidently picks it).
 
-Each check is a fresh ``monitor check --json --dry-run`` process (``drift.run_child``: wall,
+Each check is a fresh ``monitor check --json --dry-run`` process (``scale.check``: wall,
 CPU = user + system of the process and its threads, peak RSS = ``VmHWM``). Pushdown runs
 DuckDB 2 in the process with ``memory_limit: 512MB`` and a spill directory, as ``scale.py``.
 """
@@ -37,8 +37,8 @@ import pyarrow.parquet as pq
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from drift import run_child  # noqa: E402
 from drift_data import CURRENT_END, CURRENT_START, REFERENCE_START  # noqa: E402
+from scale import check  # noqa: E402
 
 CHUNK = 2_000_000
 DUCKDB = "duckdb: {memory_limit: 512MB, threads: 2, temp_directory: '%s'}"
@@ -88,27 +88,6 @@ monitors:
     return path
 
 
-def check(folder: Path, name: str, source: str) -> dict[str, Any]:
-    directory = folder / name
-    directory.mkdir(exist_ok=True)
-    config = write_config(directory, source)
-    command = [sys.executable, "-m", "monitor.cli", "check", "-c", str(config), "--json", "--dry-run"]
-    run = run_child([*command, "--at", CURRENT_END.isoformat()])
-    result: dict[str, Any] = {
-        "case": name,
-        **{k: run[k] for k in ("seconds", "cpu_seconds", "rss_mb", "code")},
-    }
-    if run["code"] in (0, 1):
-        (monitor,) = json.loads(run["stdout"])["monitors"]
-        (column,) = monitor["drift"]["columns"]
-        result["score"] = column["score"]
-        result["method"] = column["method"]
-        result["engine"] = monitor.get("compute", "local")
-    else:
-        result["error"] = run["stderr"].strip().splitlines()[-1:] or ["?"]
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -142,10 +121,10 @@ def main() -> None:
                 cases.insert(0, ("local", f'{{path: "{parquet}", timestamp: timestamp, compute: local}}'))
             scores: dict[str, float] = {}
             for name, source in cases:
-                result = check(folder, name, source)
+                result = check(folder, name, source, write_config)
                 result.update(rows=rows, load_average=os.getloadavg()[0])
-                if "score" in result:
-                    scores[name] = result["score"]
+                if result.get("scores", {}).get("num_00") is not None:
+                    scores[name] = result["scores"]["num_00"]
                 print(f"{name} {rows:,}: {result['seconds']:.1f}s {result['rss_mb']:.0f} MB", file=sys.stderr)
                 results.append(result)
             if len(scores) == 2:
