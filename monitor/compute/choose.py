@@ -62,9 +62,8 @@ def evaluate_windows(
     source = monitor.source
     if source.compute == "local":
         return None
-    if monitor.estimation is not None or (monitor.prediction is not None and monitor.prediction.multiclass):
-        # estimation fits on the rows themselves; multiclass metrics need every class's scores
-        _refuse(monitor, "does not estimate performance nor score multiclass models; use compute: local")
+    if monitor.estimation is not None:  # estimation fits on the rows themselves
+        _refuse(monitor, "does not estimate performance; use compute: local")
         return None
     local_only = local_only_methods(monitor)
     if local_only:
