@@ -13,7 +13,7 @@ locally: a target 1.0 is class ``"1"``; the raw values of each class are bound i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -139,13 +139,6 @@ def class_scores(
     return f"WITH {', '.join(parts)} SELECT {', '.join(selected)} FROM totals {joined}", statement
 
 
-def _texts(kind: TypeKind | None) -> Callable[[Any], str]:
-    """A raw value as the text the config keys classes by; SQLite hands booleans over as 0/1."""
-    if kind == "bool":
-        return lambda value: label_text(bool(value) if isinstance(value, int) else value)
-    return label_text
-
-
 def multiclass_metrics(
     engine: SqlEngine,
     spec: WindowSpec,
@@ -158,7 +151,6 @@ def multiclass_metrics(
     classes = sorted(prediction.scores)
     columns = [prediction.scores[label] for label in classes]
     floating = types.get(target) == "float"
-    target_text = _texts(types.get(target))
     pairs = [
         (t, label, int(count))
         for t, label, count in engine.run(
@@ -166,11 +158,10 @@ def multiclass_metrics(
         )
         if present_label(t)
     ]
-    label_of = _texts(types.get(prediction.column)) if prediction.column is not None else str
     metrics = _label_metrics(
-        [(target_text(t), label_of(label), count) for t, label, count in pairs if present_label(label)]
+        [(label_text(t), label_text(label), count) for t, label, count in pairs if present_label(label)]
     )
-    members = [[t for t in dict.fromkeys(t for t, _, _ in pairs) if target_text(t) == c] for c in classes]
+    members = [[t for t in dict.fromkeys(t for t, _, _ in pairs) if label_text(t) == c] for c in classes]
     row = engine.one(class_scores(spec, target, floating, columns, members))
     metrics.update(_score_metrics(row))
     return metrics

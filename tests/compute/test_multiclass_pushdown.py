@@ -82,6 +82,7 @@ def number_log(reference_rows: int = 500, current_rows: int = 160, seed: int = 5
     frame["region"] = rng.choice(["north", "south"], size)
     for index in range(3):
         frame[f"q{index}"] = scores[:, index]
+    frame["pick"] = scores.argmax(axis=1)  # integers, against a float target: matched as text
     frame.loc[rng.choice(size, 4, replace=False), "q2"] = np.nan
     return frame
 
@@ -103,6 +104,11 @@ SECTIONS: dict[str, dict[str, Any]] = {
     "numbers": {
         "features": {"categorical": ["region"]},
         "prediction": {"scores": {0: "q0", 1: "q1", 2: "q2"}},
+        "target": {"column": "truth"},
+    },
+    "numbers_picked": {
+        "features": {"categorical": ["region"]},
+        "prediction": {"column": "pick", "scores": {0: "q0", 1: "q1", 2: "q2"}},
         "target": {"column": "truth"},
     },
 }
@@ -147,7 +153,7 @@ def spark_first_case_only(place: Place, case: str) -> None:
         pytest.skip("Spark: one multiclass case (each Spark statement costs seconds)")
 
 
-@pytest.mark.parametrize("case", ["animals", "animals_argmax", "numbers"])
+@pytest.mark.parametrize("case", ["animals", "animals_argmax", "numbers", "numbers_picked"])
 def test_multiclass_pushed_down_equals_local(place: Place, case: str) -> None:
     spark_first_case_only(place, case)
     pushed_source, local_source = place.load(LOGS[case.split("_")[0]])
@@ -164,7 +170,7 @@ def test_multiclass_pushed_down_equals_local(place: Place, case: str) -> None:
     else:
         assert found["roc_auc"][0] is None and found["roc_auc"][1] is not None  # a target 3 now
         assert "log_loss" not in found  # neither: a target 3 now, scores above 1 in the reference
-    assert (local["prediction_drift"] is None) == (case != "animals")
+    assert (local["prediction_drift"] is None) == case.endswith(("argmax", "numbers"))
 
 
 def _window(frame: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
@@ -233,3 +239,29 @@ def test_check_json_auto_past_max_local_rows_pushes_a_multiclass_monitor_down(tm
     assert (monitors["here"]["compute"], monitors["there"]["compute"]) == ("local", "duckdb")
     monitors["there"]["monitor"] = "here"
     assert_same_document(monitors["there"], monitors["here"])
+
+
+@pytest.mark.parametrize("labels_in", ["database", "parquet"])
+def test_multiclass_with_a_joined_target_equals_local(tmp_path: Path, labels_in: str) -> None:
+    """Labels in the log's database are joined by the engine; labels in a Parquet file beside a
+    SQLite log are joined here, the performance computed from the prediction columns read alone."""
+    import sqlalchemy as sa
+
+    log = LOGS["animals"].assign(row_id=range(len(LOGS["animals"])))
+    labels = log.loc[log["animal"].notna(), ["row_id", "animal"]].sample(frac=0.8, random_state=2)
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    database = sa.create_engine(url)
+    log.drop(columns=["animal"]).to_sql("predictions", database, index=False)
+    labels.to_sql("labels", database, index=False)
+    database.dispose()
+    labels.to_parquet(tmp_path / "labels.parquet", index=False)
+    where = {"table": "labels"} if labels_in == "database" else {"path": str(tmp_path / "labels.parquet")}
+    sections = {**SECTIONS["animals"], "target": {"column": "animal", "join_on": "row_id", **where}}
+    source = {"url": url, "table": "predictions", "timestamp": "ts"}
+    pushed = run({**source, "compute": "pushdown"}, sections)
+    local = run({**source, "compute": "local"}, sections)
+    assert pushed["compute"] == "sqlite" and {"roc_auc", "log_loss"} <= metrics(local).keys()
+    assert_same_document(pushed, local)
+    from monitor.sources import dispose_engines
+
+    dispose_engines()
