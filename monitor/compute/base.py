@@ -42,6 +42,7 @@ class WindowStatistics:
     features_inferred: bool = False
     drift: DriftResult | None = None
     prediction_drift: ColumnDrift | None = None
+    score_drift: list[ColumnDrift] = field(default_factory=list)  # a multiclass model's score columns
     performance: Performance | None = None
     missing: dict[str, float] = field(default_factory=dict)
     # with ``segments:`` (docs/reference.md, "Segments"): each checked segment's statistics
@@ -73,6 +74,7 @@ class WindowStatistics:
             features_inferred=self.features_inferred,
             drift=self.drift,
             prediction_drift=self.prediction_drift,
+            score_drift=tuple(self.score_drift),
             performance=self.performance,
             missing=self.missing,
         )
@@ -89,6 +91,7 @@ class WindowStatistics:
             features_inferred=result.features_inferred,
             drift=result.drift,
             prediction_drift=result.prediction_drift,
+            score_drift=list(result.score_drift),
             performance=result.performance,
             missing=dict(result.missing),
         )

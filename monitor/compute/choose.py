@@ -62,9 +62,12 @@ def evaluate_windows(
     source = monitor.source
     if source.compute == "local":
         return None
-    if monitor.estimation is not None or (monitor.prediction is not None and monitor.prediction.multiclass):
-        # estimation fits on the rows themselves; multiclass metrics need every class's scores
-        _refuse(monitor, "does not estimate performance nor score multiclass models; use compute: local")
+    if monitor.estimation is not None and monitor.estimation.method == "dle":
+        # CBPE reads the prediction columns alone here (monitor.evaluate); DLE learns from every feature
+        _refuse(
+            monitor,
+            "does not estimate with dle, which learns from every feature's values; use compute: local",
+        )
         return None
     local_only = local_only_methods(monitor)
     if local_only:

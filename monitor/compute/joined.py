@@ -111,12 +111,11 @@ def local_performance(monitor: MonitorConfig, windows: Windows) -> Performance |
     """Performance from each window's keys and predictions, read here and joined with the labels."""
     from monitor import stats
     from monitor.sources.window import read_window
+    from monitor.stats.multiclass import multiclass_metrics
 
     target, prediction = monitor.target, monitor.prediction
     assert target is not None
-    columns = [str(target.join_on)]
-    if prediction is not None:
-        columns += [c for c in (prediction.column, prediction.score) if c is not None]
+    columns = [str(target.join_on), *(prediction.columns if prediction is not None else [])]
     task = prediction.task if prediction is not None else "classification"
 
     def metrics(frame: pd.DataFrame) -> dict[str, float]:
@@ -124,6 +123,8 @@ def local_performance(monitor: MonitorConfig, windows: Windows) -> Performance |
         if labelled.empty:
             return {}
         predicted = labelled[prediction.column] if prediction and prediction.column else None
+        if prediction is not None and prediction.scores is not None:
+            return multiclass_metrics(labelled[target.column], predicted, labelled, prediction.scores)
         score = labelled[prediction.score] if prediction and prediction.score else None
         return stats.performance_metrics(task, labelled[target.column], predicted, score)
 

@@ -40,7 +40,7 @@ def classification_metrics(
     metrics: dict[str, float] = {}
     targets = list(dict.fromkeys(t for t, _, _ in pairs))
     binary_target = _binary(targets)
-    labelled = [(t, label, count) for t, label, count in pairs if _present(label)]
+    labelled = [(t, label, count) for t, label, count in pairs if present_label(label)]
     if from_prediction_column:
         binary_prediction = _binary(list(dict.fromkeys(label for _, label, _ in labelled)))
         if binary_target is not None and binary_prediction is not None:
@@ -57,7 +57,8 @@ def classification_metrics(
     return metrics
 
 
-def _present(value: Any) -> bool:
+def present_label(value: Any) -> bool:
+    """Not a missing label: None, or NaN in a floating column."""
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 

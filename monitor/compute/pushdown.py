@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from monitor.compute import scores
-from monitor.compute.base import WindowStatistics
-from monitor.compute.labels import classification_metrics, regression_metrics
+from monitor.compute import multiclass, scores
+from monitor.compute.base import PUSHED_DOWN, WindowStatistics
+from monitor.compute.labels import classification_metrics, present_label, regression_metrics
 from monitor.compute.statements import (
     WindowSpec,
     cdf_gap,
@@ -42,7 +42,6 @@ from monitor.records.windows import Windows
 if TYPE_CHECKING:
     from monitor.compute.sql import SqlEngine, TypeKind
 
-from monitor.compute.base import PUSHED_DOWN
 from monitor.drift_methods import canonical_name, get_method
 from monitor.sources.base import ColumnNotFoundError, unique
 from monitor.stats.binning import HISTOGRAM_MIN_DISTINCT
@@ -84,14 +83,16 @@ class Pushdown:
         self.deviations: dict[str, float] = {}  # reference std per column scored by Wasserstein
         self.numerical_columns: list[str] = []  # every column whose CDF may be needed
         self.repeating: dict[str, bool] = {}  # per numerical column: its CDF groups values first
+        self.types: dict[str, TypeKind] = {}
 
     def run(self) -> WindowStatistics:
         monitor = self.monitor
         result = WindowStatistics(self.engine.engine_name)
-        types = self._types()
+        types = self.types = self._types()
         prediction = monitor.prediction
         prediction_kind: Kind | None = None
-        if prediction is not None:
+        # a multiclass model's label drifts as a categorical column; without one, its scores only
+        if prediction is not None and not (prediction.multiclass and prediction.column is None):
             numeric = prediction.score is not None or prediction.task == "regression"
             prediction_kind = "numerical" if numeric else "categorical"
         if monitor.features is not None:
@@ -108,8 +109,10 @@ class Pushdown:
                     key="features.numerical",
                 )
         numerical = list(result.numerical)
-        if prediction is not None and prediction_kind == "numerical":
-            numerical = unique([*numerical, prediction.drift_column])
+        if prediction is not None:
+            multiclass.check_score_types(prediction, types)
+            drifting = [prediction.drift_column] if prediction_kind == "numerical" else []
+            numerical = unique([*numerical, *drifting, *prediction.score_columns])
         self.numerical_columns = numerical
         quality = unique([*result.numerical, *result.categorical, *self._prediction_columns()])
         counted = unique([*quality, *([monitor.target.column] if monitor.target else [])])
@@ -124,6 +127,9 @@ class Pushdown:
             result.prediction_drift = self.column_drift(
                 column, prediction_kind, *monitor.drift.setting(column)
             )
+        if prediction is not None and prediction.multiclass:  # each class's score, by its own setting
+            settings = [(c, monitor.drift.setting(c)) for c in prediction.score_columns]
+            result.score_drift = [self.column_drift(c, "numerical", *setting) for c, setting in settings]
         if monitor.target is not None:
             result.performance = self._performance()
         current = self.profiles["current"]
@@ -136,9 +142,7 @@ class Pushdown:
 
     def _prediction_columns(self) -> list[str]:
         prediction = self.monitor.prediction
-        if prediction is None:
-            return []
-        return [c for c in (prediction.column, prediction.score) if c is not None]
+        return [] if prediction is None else prediction.columns
 
     def _types(self) -> dict[str, TypeKind]:
         from monitor.sources.window import column_key
@@ -371,6 +375,8 @@ class Pushdown:
         task = prediction.task if prediction is not None else "classification"
         column = prediction.column if prediction is not None else None
         score = prediction.score if prediction is not None else None
+        if prediction is not None and prediction.multiclass:
+            return multiclass.multiclass_metrics(self.engine, spec, target.column, prediction, self.types)
         if task == "regression":
             estimate = column if column is not None else score
             if estimate is None:
@@ -381,7 +387,7 @@ class Pushdown:
         pairs = [
             (t, label, int(count))
             for t, label, count in self.engine.run(label_pairs(spec, target.column, column, score))
-            if _present_label(t)
+            if present_label(t)
         ]
 
         def ranks(positives: list[Any]) -> tuple[Any, ...]:
@@ -389,7 +395,3 @@ class Pushdown:
             return self.engine.one(score_ranks(spec, target.column, score, positives))
 
         return classification_metrics(pairs, column is not None, ranks if score is not None else None)
-
-
-def _present_label(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from monitor import incidents
+from monitor import incidents, sources
 from monitor.compute import evaluate_windows
 from monitor.compute.reference import CachedReference, ProfileCache
 from monitor.config.models import MonitorConfig
@@ -20,9 +22,13 @@ from monitor.errors import MonitorError
 from monitor.evaluate.frames import Frames, needs_reference_rows, profiled_columns, read_current, read_windows
 from monitor.evaluate.statistics import compute, window_metrics
 from monitor.records.result import MonitorResult
+from monitor.records.segments import Segment
 from monitor.records.windows import Windows
 from monitor.sources.nulltimes import count_without_timestamp
 from monitor.windows import resolve_windows
+
+if TYPE_CHECKING:
+    from monitor.stats.estimation.cache import FitCache
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,8 @@ def evaluate(
         frames: Frames | None = None
         if pushed is not None:  # computed where the data lives: no rows read, so no report
             result = pushed.onto(empty)
+            if monitor.estimation is not None:
+                result = _estimated_here(monitor, windows, result, cache)
         elif reference is not None:
             frames = read_current(name, monitor, windows, reference)
             result = compute(monitor, empty, frames, missing_columns, reference.metrics)
@@ -91,3 +99,47 @@ def _save_profile(cached: CachedReference, monitor: MonitorConfig, reference: pd
     profile = build_profile(reference, columns, window_metrics(monitor, reference))
     if profile is not None:
         cached.save(profile)
+
+
+def _estimated_here(
+    monitor: MonitorConfig, windows: Windows, result: MonitorResult, cache: ProfileCache | None
+) -> MonitorResult:
+    """A pushed-down run's CBPE (docs/reference.md, "Estimated performance"): the engine computed
+    every other figure; the estimate needs only the target, label and score columns of both
+    windows, read here (with the ``segments.by`` columns, to estimate each segment as locally)."""
+    from monitor.stats.estimation import estimate_performance
+
+    assert monitor.prediction is not None
+    by = list(monitor.segments.by) if monitor.segments is not None else []
+    columns = list(dict.fromkeys([*monitor.prediction.columns, *by]))
+    reference = sources.read_window(monitor, columns, windows.reference.start, windows.reference.end)
+    current = sources.read_window(monitor, columns, windows.current.start, windows.current.end)
+
+    def estimated(
+        part: MonitorResult, rows: tuple[pd.DataFrame, pd.DataFrame], fits: FitCache | None
+    ) -> MonitorResult:
+        measured = part.performance.metrics if part.performance is not None else ()
+        realized = {m.metric: m.current for m in measured if m.current is not None}
+        features = [*part.numerical, *part.categorical]
+        estimate = estimate_performance(
+            result.monitor, monitor, windows.reference, *rows, features, realized, fits
+        )
+        return replace(part, estimated_performance=estimate)
+
+    segments = tuple(
+        estimated(part, (_in_segment(reference, part.segment), _in_segment(current, part.segment)), None)
+        for part in result.segments
+        if part.segment is not None
+    )
+    return replace(estimated(result, (reference, current), cache), segments=segments)
+
+
+def _in_segment(frame: pd.DataFrame, segment: Segment) -> pd.DataFrame:
+    """The rows of ``frame`` in ``segment`` (a NULL value: the rows missing it), numbered from 0."""
+    keep = np.ones(len(frame), dtype=bool)
+    for column, value in zip(segment.columns, segment.values, strict=True):
+        values = frame[column]
+        keep &= (values.isna() if value is None else values == value).to_numpy(dtype=bool)
+    rows = frame[keep]
+    rows.index = pd.RangeIndex(len(rows))
+    return rows

@@ -32,12 +32,13 @@ FloatArray = npt.NDArray[np.float64]
 def class_labels(values: pd.Series) -> npt.NDArray[np.object_]:
     """Labels as the text the config keys them by: 1.0 -> "1", True -> "True"; missing stays None."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = np.array([_as_text(value) for value in uniques.tolist()] + [None], dtype=object)
+    texts = np.array([label_text(value) for value in uniques.tolist()] + [None], dtype=object)
     labelled: npt.NDArray[np.object_] = texts[codes]  # code -1 (missing) takes the trailing None
     return labelled
 
 
-def _as_text(value: object) -> str:
+def label_text(value: object) -> str:
+    """A class label as the text the config keys it by: 1.0 -> "1", True -> "True"."""
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value)

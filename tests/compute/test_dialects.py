@@ -13,7 +13,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from monitor.compute import statements
+from monitor.compute import multiclass, statements
 from monitor.compute.dialects import DIALECTS, render, table_expression
 from monitor.sources.timestamps import TimeStorage
 from monitor.windows import Interval
@@ -49,6 +49,9 @@ def every_statement() -> list[tuple[str, statements.Statement]]:
         statements.label_pairs(REFERENCE, "target", None, "score"),
         statements.score_ranks(REFERENCE, "target", "score", [1, True]),
         statements.regression_sums(REFERENCE, "target", ODD),
+        multiclass.label_pairs(REFERENCE, "target", True, "label", [ODD, "p_b"], ["a", "b"]),
+        multiclass.label_pairs(CURRENT, "target", False, None, [ODD, "p_b", "p_c"], ["a", "b", "c"]),
+        multiclass.class_scores(CURRENT, "target", True, [ODD, "p_b", "p_c"], [["a"], [1.0, 1], []]),
     ]
 
 
