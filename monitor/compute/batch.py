@@ -2,29 +2,29 @@
 
 On Spark each statement is a job that costs seconds of scheduling whatever its size, so a
 check of N columns asking its ~2N per-column statements (``monitor.compute.statements``)
-spends its time waiting. When the engine's dialect says so (``Dialect.batch_columns``),
-``prefetch`` asks, before a monitor's drift is scored, every per-column statement the drift
-will need as a few statements over all its columns: each column's rows tagged with its
-position ``t`` in one ``UNION ALL``, the CDFs computed ``PARTITION BY t``, the counts
-``GROUP BY t``. Each column's answer is kept under the per-column statement it stands for
-(``SqlEngine.prefetched``), which then runs nothing: the answers are those statements'
-own, and a statement the batch did not foresee simply runs alone (docs/reference.md,
-"Where the statistics are computed").
+one after the other spends its time waiting. When the engine's dialect says so
+(``Dialect.batch_columns``), ``prefetch`` asks, before a monitor's drift is scored, every
+per-column statement the drift will need: the CDF statements all at once (submitted
+side by side from a few threads, each sorting its own column), and the counts (distinct
+values, histograms, value counts) as one statement per kind over all columns, each
+column's rows tagged with its position ``t`` and counted ``GROUP BY t``. Each column's
+answer is kept under the per-column statement it stands for (``SqlEngine.prefetched``),
+which then runs nothing: the answers are those statements' own, and a statement the batch
+did not foresee simply runs alone (docs/reference.md, "Where the statistics are computed").
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.compute import scores
 from monitor.compute.base import PUSHED_DOWN
-from monitor.compute.dialects import SOURCE_TABLE, quote
+from monitor.compute.dialects import quote
 from monitor.compute.sql import statement_key
 from monitor.compute.statements import (
-    CUMULATIVE,
-    ROWS_TO_HERE,
     Statement,
     WindowSpec,
     bin_ladder,
@@ -33,7 +33,6 @@ from monitor.compute.statements import (
     finite,
     histogram,
     number,
-    time_filter,
     value_counts,
 )
 from monitor.drift_methods import canonical_name
@@ -68,58 +67,6 @@ class GapColumn:
 
 
 # -- the batched statements ----------------------------------------------------------------------
-
-
-def _signed_rows(
-    statement: Statement, tag: int, reference: WindowSpec, current: WindowSpec, gap: GapColumn
-) -> str:
-    """Rows ``(t, x, w)`` of the column's finite values, weighted as ``statements.signed_values``."""
-    value = number(gap.column)
-    ref_weight, cur_weight = statement.bind(gap.m), statement.bind(-gap.n)
-    if reference.disjoint(current) and reference.segment == current.segment:
-        in_reference = time_filter(statement, reference.timestamp, reference.storage, reference.window)
-        in_current = time_filter(statement, current.timestamp, current.storage, current.window)
-        return (
-            f"SELECT {tag} AS t, {value} AS x, "
-            f"CASE WHEN {in_reference} THEN {ref_weight} ELSE {cur_weight} END AS w "
-            f"FROM {SOURCE_TABLE} AS src WHERE ({in_reference} OR {in_current}) AND {finite(value)}"
-            f"{reference.in_segment(statement)}"
-        )
-    return " UNION ALL ".join(
-        f"SELECT {tag} AS t, {value} AS x, {weight} AS w "
-        f"FROM {spec.subquery(statement, [gap.column])} AS {name} WHERE {finite(value)}"
-        for spec, weight, name in ((reference, ref_weight, "r"), (current, cur_weight, "c"))
-    )
-
-
-def cdf_gaps(reference: WindowSpec, current: WindowSpec, columns: Sequence[GapColumn]) -> Built:
-    """``statements.cdf_gap`` of every column: rows (t, largest gap, area, distinct values), one
-    per column position t that has a finite value; the grouped columns and the others each
-    run one window aggregate partitioned by t."""
-    statement = Statement()
-    ctes, answers = [], []
-    for grouped, name in ((True, "g"), (False, "r")):
-        tagged = [(tag, gap) for tag, gap in enumerate(columns) if gap.grouped == grouped]
-        if not tagged:
-            continue
-        rows = " UNION ALL ".join(_signed_rows(statement, t, reference, current, gap) for t, gap in tagged)
-        ctes.append(f"u{name} AS ({rows})")
-        if grouped:
-            ctes.append("pg AS (SELECT t, x, SUM(w) AS w FROM ug GROUP BY t, x)")
-            source, frame, last = "pg", ROWS_TO_HERE, "1"
-        else:
-            source, frame = "ur", CUMULATIVE
-            last = "CASE WHEN next_x IS NULL OR next_x <> x THEN 1 ELSE 0 END"
-        order = f"PARTITION BY t ORDER BY x {frame}"
-        ctes.append(
-            f"c{name} AS (SELECT t, x, SUM(w) OVER ({order}) AS gap, "
-            f"LEAD(x) OVER ({order}) AS next_x FROM {source})"
-        )
-        answers.append(
-            "SELECT t, MAX(ABS(gap)) AS largest, SUM(ABS(gap) * (next_x - x)) AS area, "
-            f"SUM({last}) AS points FROM c{name} GROUP BY t"
-        )
-    return f"WITH {', '.join(ctes)} {' UNION ALL '.join(answers)}", statement
 
 
 def _windows(statement: Statement, reference: WindowSpec, current: WindowSpec, columns: Sequence[str]) -> str:
@@ -255,15 +202,17 @@ def prefetch(
 
 
 def _gaps(pushdown: Pushdown, columns: Sequence[GapColumn]) -> dict[str, scores.CdfGap]:
+    """The per-column CDF statements, submitted together (a sort per column is what they cost;
+    one statement sorting all columns by (column, value) was slower on Spark)."""
     engine, reference, current = pushdown.engine, pushdown.reference, pushdown.current
+    statements = [cdf_gap(reference, current, gap.column, gap.n, gap.m, gap.grouped) for gap in columns]
+    with ThreadPoolExecutor(engine.concurrent_statements) as pool:
+        answers = list(pool.map(engine.run, statements))
     gaps = {}
-    for chunk in _chunks(columns):
-        answers = {int(row[0]): tuple(row[1:]) for row in engine.run(cdf_gaps(reference, current, chunk))}
-        for tag, gap in enumerate(chunk):
-            row = answers.get(tag, (None, None, 0))
-            gaps[gap.column] = scores.CdfGap(int(row[0] or 0), float(row[1] or 0.0), int(row[2] or 0))
-            built = cdf_gap(reference, current, gap.column, gap.n, gap.m, gap.grouped)
-            _keep(engine, built, [row])
+    for gap, built, rows in zip(columns, statements, answers, strict=True):
+        largest, area, distinct = rows[0]
+        gaps[gap.column] = scores.CdfGap(int(largest or 0), float(area or 0.0), int(distinct or 0))
+        _keep(engine, built, rows)
     return gaps
 
 

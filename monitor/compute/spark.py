@@ -32,6 +32,8 @@ def _utc(value: Any) -> Any:
 class SparkEngine(SqlEngine):
     name = "spark"
     dialect = DIALECTS["spark"]
+    # the session takes jobs from several threads and runs them side by side
+    concurrent_statements = 4
 
     def __init__(self, source: SourceConfig) -> None:
         super().__init__(source)

@@ -62,6 +62,8 @@ class SqlEngine(ComputeEngine):
     """An engine that computes by running SQL where the data is."""
 
     dialect: ClassVar[Dialect]
+    # statements the engine takes at once from as many threads (monitor/compute/batch.py)
+    concurrent_statements: ClassVar[int] = 1
 
     def __init__(self, source: SourceConfig) -> None:
         super().__init__(source)
