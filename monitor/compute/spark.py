@@ -1,7 +1,9 @@
 """Spark SQL computing pushdown for a ``spark:`` source (a table or view, or a query).
 
 The session is the process's one (``monitor.sources.spark``). pyspark is an optional
-dependency (``model-monitor[spark]``) and needs Java 17+.
+dependency (``model-monitor[spark]``) and needs Java 17+. Every statement is a Spark job
+that costs seconds of scheduling, so the drift statements of all columns are asked for
+together (``monitor.compute.batch``; docs/reference.md, "Where the statistics are computed").
 """
 
 from __future__ import annotations
