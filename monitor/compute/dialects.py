@@ -55,6 +55,9 @@ class Dialect:
     # (PostgreSQL and SQLite run one pass per distinct window clause); Spark, BigQuery and
     # Snowflake reject a frame on LEAD
     lead_takes_frame: bool = False
+    # each statement costs a scheduled job whatever its size (Spark): the drift statements of
+    # all columns are asked for together, a few statements in all (monitor/compute/batch.py)
+    batch_columns: bool = False
     tested: bool = True  # run against a live engine by the test suite
 
 
@@ -95,7 +98,9 @@ DIALECTS: dict[str, Dialect] = {
         is_nan=lambda value: exp.false(),
         lead_takes_frame=True,
     ),
-    "spark": Dialect("spark", "spark", finite=_between_infinities, is_nan=_function("isnan")),
+    "spark": Dialect(
+        "spark", "spark", finite=_between_infinities, is_nan=_function("isnan"), batch_columns=True
+    ),
     "trino": Dialect(
         "trino",
         "trino",

@@ -17,6 +17,7 @@ import numpy as np
 
 from monitor.compute import multiclass, scores
 from monitor.compute.base import PUSHED_DOWN, WindowStatistics
+from monitor.compute.batch import prefetch
 from monitor.compute.labels import classification_metrics, present_label, regression_metrics
 from monitor.compute.statements import (
     WindowSpec,
@@ -121,6 +122,8 @@ class Pushdown:
             self.profiles[name] = self._profile(spec, numerical, floating)
         result.reference_rows = self.profiles["reference"].rows
         result.rows = self.profiles["current"].rows
+        if self.engine.dialect.batch_columns:  # all columns' statements at once (monitor/compute/batch.py)
+            prefetch(self, result.numerical, result.categorical, prediction_kind)
         result.drift = self._dataset_drift(result.numerical, result.categorical)
         if prediction is not None and prediction_kind is not None:
             column = prediction.drift_column

@@ -1,7 +1,9 @@
 """Spark SQL computing pushdown for a ``spark:`` source (a table or view, or a query).
 
 The session is the process's one (``monitor.sources.spark``). pyspark is an optional
-dependency (``model-monitor[spark]``) and needs Java 17+.
+dependency (``model-monitor[spark]``) and needs Java 17+. Every statement is a Spark job
+that costs seconds of scheduling, so the drift statements of all columns are asked for
+together (``monitor.compute.batch``; docs/reference.md, "Where the statistics are computed").
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ def _utc(value: Any) -> Any:
 class SparkEngine(SqlEngine):
     name = "spark"
     dialect = DIALECTS["spark"]
+    # the session takes jobs from several threads and runs them side by side
+    concurrent_statements = 4
 
     def __init__(self, source: SourceConfig) -> None:
         super().__init__(source)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from sqlglot import exp
@@ -48,6 +48,12 @@ def type_kind(type_name: str) -> TypeKind:
     return "other"
 
 
+def statement_key(built: tuple[str, Statement]) -> Hashable:
+    """What names a statement's answer: its text and its bound values."""
+    sql, statement = built
+    return sql, tuple(statement.params.items())
+
+
 class InexactTimeFilter(ConfigError):
     """The engine cannot select a window's rows exactly (``compute: auto`` then computes locally)."""
 
@@ -56,6 +62,8 @@ class SqlEngine(ComputeEngine):
     """An engine that computes by running SQL where the data is."""
 
     dialect: ClassVar[Dialect]
+    # statements the engine takes at once from as many threads (monitor/compute/batch.py)
+    concurrent_statements: ClassVar[int] = 1
 
     def __init__(self, source: SourceConfig) -> None:
         super().__init__(source)
@@ -65,6 +73,8 @@ class SqlEngine(ComputeEngine):
         self.joined: JoinedTarget | None = None
         # while set, every statement reads only this segment's rows (monitor/compute/segments.py)
         self.segment: tuple[tuple[str, Any], ...] = ()
+        # answers computed ahead by a batched statement (monitor/compute/batch.py), each used once
+        self.prefetched: dict[Hashable, list[tuple[Any, ...]]] = {}
 
     @property
     def engine_name(self) -> str:
@@ -91,6 +101,10 @@ class SqlEngine(ComputeEngine):
     # -- running statements ----------------------------------------------------------------
 
     def run(self, built: tuple[str, Statement]) -> list[tuple[Any, ...]]:
+        if self.prefetched:
+            rows = self.prefetched.pop(statement_key(built), None)
+            if rows is not None:
+                return rows
         sql, statement = built
         relation = self.source_expression()
         if self.joined is not None:

@@ -286,11 +286,7 @@ def histogram(
     width_bucket's arithmetic can put a value at an edge one bin off."""
     statement = Statement()
     value = number(column)
-    inner = [float(edge) for edge in edges[1:-1]]
-    steps = " ".join(
-        f"WHEN {value} < {statement.bind(edge)} THEN {index}" for index, edge in enumerate(inner)
-    )
-    ladder = f"CASE {steps} ELSE {len(edges) - 2} END" if inner else "0"
+    ladder = bin_ladder(statement, value, edges)
     sides = [
         f"SELECT {side} AS side, b, COUNT(*) AS n FROM (SELECT {ladder} AS b FROM {name} "
         f"WHERE {finite(value)}) AS binned{side} GROUP BY b"
@@ -299,6 +295,15 @@ def histogram(
     ctes = f"{reference.cte(statement, 'r', [column])}, {current.cte(statement, 'c', [column])}"
     sql = f"WITH {ctes} {' UNION ALL '.join(sides)}"
     return sql, statement
+
+
+def bin_ladder(statement: Statement, value: str, edges: Sequence[float]) -> str:
+    """The bin of ``value`` among ``edges`` (see ``histogram``), the edges bound as parameters."""
+    inner = [float(edge) for edge in edges[1:-1]]
+    steps = " ".join(
+        f"WHEN {value} < {statement.bind(edge)} THEN {index}" for index, edge in enumerate(inner)
+    )
+    return f"CASE {steps} ELSE {len(edges) - 2} END" if inner else "0"
 
 
 def distinct_profile(spec: WindowSpec, columns: Sequence[str]) -> tuple[str, Statement]:

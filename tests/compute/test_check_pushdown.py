@@ -153,14 +153,15 @@ def test_duckdb_drops_nan_read_from_parquet(tmp_path: Path) -> None:
 
 def test_spark_source_through_the_command(folder: Path) -> None:
     """A spark: source (a Spark SQL query over the Parquet log) is computed in Spark, equal to local."""
-    from tests.compute.conftest import java_missing
+    from tests.compute.conftest import SPARK_CONF, SPARK_MASTER, java_missing
 
     reason = java_missing()
     if reason is not None:
         pytest.skip(reason)
     path = folder / "log.parquet"
+    conf = ", ".join(f'{name}: "{value}"' for name, value in SPARK_CONF.items())
     spark = (
-        f'{{spark: {{master: "local[2]", conf: {{spark.sql.shuffle.partitions: "2"}}}}, '
+        f'{{spark: {{master: "{SPARK_MASTER}", conf: {{{conf}}}}}, '
         f'query: "SELECT * FROM parquet.`{path}`", timestamp: ts}}'
     )
     config = "store: sqlite:///state.db\nmonitors:\n" + MONITOR.format(name="here", path=path, extra="")

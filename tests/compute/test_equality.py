@@ -87,16 +87,9 @@ def assert_equal(pushed: WindowStatistics, expected: WindowStatistics) -> None:
         assert close(pushed.missing[column], share), column
 
 
-def spark_small_only_auto(place: Place, log: str, method: str) -> None:
-    if place.engine == "spark" and log == "small" and method != "auto":
-        # every method runs on Spark over the large log; the small one matters for auto's choice
-        pytest.skip("Spark: the small log runs method auto only (each Spark statement costs seconds)")
-
-
 @pytest.mark.parametrize("log", ["large", "small"])
 @pytest.mark.parametrize("method", NUMERICAL_METHODS)
 def test_numerical_methods(place: Place, log: str, method: str) -> None:
-    spark_small_only_auto(place, log, method)
     pushed, expected = both(place, log, features={"numerical": NUMERICAL}, drift={"method": method})
     assert_equal(pushed, expected)
 
@@ -104,7 +97,6 @@ def test_numerical_methods(place: Place, log: str, method: str) -> None:
 @pytest.mark.parametrize("log", ["large", "small"])
 @pytest.mark.parametrize("method", CATEGORICAL_METHODS)
 def test_categorical_methods(place: Place, log: str, method: str) -> None:
-    spark_small_only_auto(place, log, method)
     pushed, expected = both(place, log, features={"categorical": CATEGORICAL}, drift={"method": method})
     assert_equal(pushed, expected)
 
