@@ -6,6 +6,7 @@ already written them in the database's dialect, with the driver's parameter styl
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +25,16 @@ from monitor.sources.sqlalchemy import SQLAlchemySource, get_engine
 
 # SQLAlchemy backend name -> pushdown dialect
 BACKENDS = {"postgresql": "postgresql", "sqlite": "sqlite"}
+# independent statements (per-column CDFs) run at once at most (docs/reference.md, "Statements at once")
+STATEMENTS_AT_ONCE = 4
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def backend_dialect(url: str) -> str | None:
@@ -73,6 +84,19 @@ class DatabaseEngine(SqlEngine):
             lines = str(original).strip().splitlines()
             reason = reader._scrub(lines[0] if lines else type(original).__name__)
             raise SourceError(f"cannot compute over {self.location}: {reason}") from None
+
+    def statements_at_once(self) -> int:
+        """SQLite: this machine's cores (each statement runs on one, in this process);
+        PostgreSQL: the server's cores are unknown, so a small fixed number. At most
+        ``STATEMENTS_AT_ONCE``, and never more than the connection pool holds. A database
+        only one connection sees (SQLite in memory) runs one statement at a time."""
+        pool = get_engine(self.url).pool
+        if not isinstance(pool, sa.pool.QueuePool):
+            return 1
+        limit = min(STATEMENTS_AT_ONCE, pool.size())
+        if self.dialect.name == "sqlite":
+            limit = min(limit, available_cores())
+        return max(1, limit)
 
     def source_expression(self) -> exp.Expression:
         if self.source.table is not None:
