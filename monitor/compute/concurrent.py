@@ -17,6 +17,7 @@ every connection is back in its pool.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -28,8 +29,19 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# independent statements an engine runs at once at most (docs/reference.md, "Statements at once")
+STATEMENTS_AT_ONCE = 4
+
 # the drift methods whose score comes from a column's CDF gap (``statements.cdf_gap``)
 GAP_METHODS = ("ks", "wasserstein")
+
+
+def available_cores() -> int:
+    """The cores this process may run on (an engine computing in this process uses them)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def gather(calls: Sequence[Callable[[], T]], workers: int) -> list[T]:

@@ -6,7 +6,6 @@ already written them in the database's dialect, with the driver's parameter styl
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +15,7 @@ import sqlglot
 from sqlalchemy.engine import Connection
 from sqlglot import exp
 
+from monitor.compute.concurrent import STATEMENTS_AT_ONCE, available_cores
 from monitor.compute.dialects import DIALECTS, Dialect, table_expression
 from monitor.compute.sql import SqlEngine, TypeKind, type_kind
 from monitor.config.models import SourceConfig
@@ -25,16 +25,6 @@ from monitor.sources.sqlalchemy import SQLAlchemySource, get_engine
 
 # SQLAlchemy backend name -> pushdown dialect
 BACKENDS = {"postgresql": "postgresql", "sqlite": "sqlite"}
-# independent statements (per-column CDFs) run at once at most (docs/reference.md, "Statements at once")
-STATEMENTS_AT_ONCE = 4
-
-
-def available_cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def backend_dialect(url: str) -> str | None:
