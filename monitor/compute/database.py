@@ -15,6 +15,7 @@ import sqlglot
 from sqlalchemy.engine import Connection
 from sqlglot import exp
 
+from monitor.compute.concurrent import STATEMENTS_AT_ONCE, available_cores
 from monitor.compute.dialects import DIALECTS, Dialect, table_expression
 from monitor.compute.sql import SqlEngine, TypeKind, type_kind
 from monitor.config.models import SourceConfig
@@ -73,6 +74,19 @@ class DatabaseEngine(SqlEngine):
             lines = str(original).strip().splitlines()
             reason = reader._scrub(lines[0] if lines else type(original).__name__)
             raise SourceError(f"cannot compute over {self.location}: {reason}") from None
+
+    def statements_at_once(self) -> int:
+        """SQLite: this machine's cores (each statement runs on one, in this process);
+        PostgreSQL: the server's cores are unknown, so a small fixed number. At most
+        ``STATEMENTS_AT_ONCE``, and never more than the connection pool holds. A database
+        only one connection sees (SQLite in memory) runs one statement at a time."""
+        pool = get_engine(self.url).pool
+        if not isinstance(pool, sa.pool.QueuePool):
+            return 1
+        limit = min(STATEMENTS_AT_ONCE, pool.size())
+        if self.dialect.name == "sqlite":
+            limit = min(limit, available_cores())
+        return max(1, limit)
 
     def source_expression(self) -> exp.Expression:
         if self.source.table is not None:

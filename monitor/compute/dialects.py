@@ -18,6 +18,8 @@ from sqlglot import exp
 
 # the name standing for the source in the statements, replaced by the engine's relation
 SOURCE_TABLE = "__monitor_source__"
+# a subquery's alias saying its columns are computed once per row, for the query around it to read
+COMPUTED_ONCE = "computed_once"
 
 Rewrite = Callable[[exp.Expression], exp.Expr]
 
@@ -59,6 +61,9 @@ class Dialect:
     # all columns are asked for together, a few statements in all (monitor/compute/batch.py)
     batch_columns: bool = False
     tested: bool = True  # run against a live engine by the test suite
+    # the engine merges a subquery into the query around it, evaluating each of its expressions
+    # wherever the outer query names it; ``LIMIT -1`` (no limit) keeps a COMPUTED_ONCE one apart
+    flattens_subqueries: bool = False
 
 
 def _sqlite_finite(value: exp.Expression) -> exp.Expr:
@@ -97,6 +102,7 @@ DIALECTS: dict[str, Dialect] = {
         finite=_sqlite_finite,
         is_nan=lambda value: exp.false(),
         lead_takes_frame=True,
+        flattens_subqueries=True,
     ),
     "spark": Dialect(
         "spark", "spark", finite=_between_infinities, is_nan=_function("isnan"), batch_columns=True
@@ -153,6 +159,9 @@ def render(statement: str, dialect: Dialect, source: exp.Expression) -> str:
             return exp.paren(rule(node.expressions[0]), copy=False)
         if not dialect.lead_takes_frame and isinstance(node, exp.Window) and isinstance(node.this, exp.Lead):
             node.set("spec", None)
+            return node
+        if dialect.flattens_subqueries and isinstance(node, exp.Subquery) and node.alias == COMPUTED_ONCE:
+            node.this.set("limit", exp.Limit(expression=exp.Literal.number(-1)))
             return node
         if isinstance(node, exp.Table) and node.name == SOURCE_TABLE:
             replacement = source.copy()

@@ -18,6 +18,7 @@ import numpy as np
 from monitor.compute import multiclass, scores
 from monitor.compute.base import PUSHED_DOWN, WindowStatistics
 from monitor.compute.batch import prefetch
+from monitor.compute.concurrent import drift_columns, prefetch_gaps, profile_windows
 from monitor.compute.labels import classification_metrics, present_label, regression_metrics
 from monitor.compute.statements import (
     WindowSpec,
@@ -118,8 +119,7 @@ class Pushdown:
         quality = unique([*result.numerical, *result.categorical, *self._prediction_columns()])
         counted = unique([*quality, *([monitor.target.column] if monitor.target else [])])
         floating = [(name, types.get(name) == "float") for name in counted]
-        for name, spec in (("reference", self.reference), ("current", self.current)):
-            self.profiles[name] = self._profile(spec, numerical, floating)
+        profile_windows(self, numerical, floating)  # self.profiles, both windows at once where it gains
         result.reference_rows = self.profiles["reference"].rows
         result.rows = self.profiles["current"].rows
         if self.engine.dialect.batch_columns:  # all columns' statements at once (monitor/compute/batch.py)
@@ -216,8 +216,9 @@ class Pushdown:
         for name, kind in columns:
             settings[name] = config.setting(name)
             check_method(name, kind, settings[name][0])
+        prefetch_gaps(self)  # the per-column CDFs at once where the engine gains from it
         self._deviations_for([name for name, kind in columns if kind == "numerical"], settings)
-        results = [self.column_drift(name, kind, *settings[name]) for name, kind in columns]
+        results = drift_columns(self, columns, settings)  # column_drift of each, in columns' order
         scored = [result for result in results if result.score is not None]
         share = sum(result.drifted for result in scored) / len(scored) if scored else 0.0
         return DriftResult(results, share, bool(scored) and share >= config.share)

@@ -98,6 +98,11 @@ class SqlEngine(ComputeEngine):
     def location(self) -> str:
         """What to call the source in messages (secrets masked)."""
 
+    def statements_at_once(self) -> int:
+        """How many independent statements this engine may run at once (docs/reference.md,
+        "Statements at once"); one unless the engine gains from more."""
+        return 1
+
     # -- running statements ----------------------------------------------------------------
 
     def run(self, built: tuple[str, Statement]) -> list[tuple[Any, ...]]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.compute.dialects import SOURCE_TABLE, quote
+from monitor.compute.dialects import COMPUTED_ONCE, SOURCE_TABLE, quote
 from monitor.records.windows import Interval
 from monitor.sources.timestamps import TimeStorage, bound_value, text_ranges
 
@@ -127,20 +127,24 @@ def row_count(spec: WindowSpec) -> tuple[str, Statement]:
 def profile(
     spec: WindowSpec, numerical: Sequence[str], quality: Sequence[tuple[str, bool]]
 ) -> tuple[str, Statement]:
-    """Rows; per numerical column its finite count, min and max; per quality column its missing count."""
+    """Rows; per numerical column its finite count, min and max; per quality column its missing count.
+
+    Each column's finite value (NULL otherwise) and missing flag are computed once per row in a
+    subquery the aggregates read (``COMPUTED_ONCE``: SQLite would otherwise substitute the
+    expressions into each of the three aggregates)."""
     statement = Statement()
-    parts = ["COUNT(*)"]
-    for column in numerical:
+    computed, parts = [], ["COUNT(*)"]
+    for index, column in enumerate(numerical):
         value = number(column)
-        parts += [
-            f"SUM(CASE WHEN {finite(value)} THEN 1 ELSE 0 END)",
-            f"MIN(CASE WHEN {finite(value)} THEN {value} END)",
-            f"MAX(CASE WHEN {finite(value)} THEN {value} END)",
-        ]
-    for column, floating in quality:
-        parts.append(f"SUM(CASE WHEN {missing(column, floating)} THEN 1 ELSE 0 END)")
-    columns = [*numerical, *(column for column, _ in quality)]
-    return f"WITH {spec.cte(statement, 'w', columns)} SELECT {', '.join(parts)} FROM w", statement
+        computed.append(f"CASE WHEN {finite(value)} THEN {value} END AS f{index}")
+        parts += [f"COUNT(f{index})", f"MIN(f{index})", f"MAX(f{index})"]
+    for index, (column, floating) in enumerate(quality):
+        computed.append(f"CASE WHEN {missing(column, floating)} THEN 1 ELSE 0 END AS m{index}")
+        parts.append(f"SUM(m{index})")
+    rows = (
+        f"SELECT {', '.join(computed) or '1 AS one'} FROM {SOURCE_TABLE} AS src WHERE {spec.where(statement)}"
+    )
+    return f"SELECT {', '.join(parts)} FROM ({rows}) AS {COMPUTED_ONCE}", statement
 
 
 # rows of a window that ``repeats_sample`` looks at

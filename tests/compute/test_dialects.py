@@ -96,3 +96,19 @@ def test_lead_shares_the_sum_frame_only_where_allowed(dialect: str) -> None:
         assert lead.args["spec"] == running.args["spec"]
     else:
         assert lead.args.get("spec") is None
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "duckdb", "spark", "trino"])
+def test_profile_values_are_computed_once_per_row(dialect: str) -> None:
+    """SQLite would merge the profile's subquery into the aggregates, evaluating each column's
+    finite test once per aggregate: ``LIMIT -1`` (no limit) keeps it apart there only."""
+    target = DIALECTS[dialect]
+    sql, _ = statements.profile(REFERENCE, [ODD, "x"], [(ODD, True)])
+    tree = sqlglot.parse_one(render(sql, target, table_expression("t")), read=target.sqlglot)
+    (inner,) = [node.this for node in tree.find_all(exp.Subquery)]
+    limit = inner.args.get("limit")
+    if target.flattens_subqueries:
+        assert limit is not None and limit.expression.sql() == "-1"
+    else:
+        assert limit is None
+    assert len(list(tree.find_all(exp.Case))) == 3  # two finite values and one missing flag, once each
