@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -54,7 +55,8 @@ logger = logging.getLogger(__name__)
 # Keys per IN (...) when looking labels up: under SQLite's and PostgreSQL's bound-parameter limits.
 KEY_CHUNK = 5000
 _SAMPLE_ROWS = 200
-# Time slices of a window read concurrently through ADBC (the drivers release the GIL)
+# Time slices read concurrently through ADBC, of one window or shared by the windows read together
+# (the drivers release the GIL; about one per core: docs/reference.md, "Reading SQL sources")
 READ_SLICES = max(1, min(4, os.cpu_count() or 1))
 
 _engines: dict[str, Engine] = {}
@@ -126,6 +128,24 @@ class SQLAlchemySource(Source):
     # -- the interface -----------------------------------------------------------------------
 
     def read_window(self, columns: Sequence[str] | None, start: datetime, end: datetime) -> pd.DataFrame:
+        return self._read_window(columns, (start, end), READ_SLICES)
+
+    def read_windows(
+        self, columns: Sequence[str] | None, windows: Sequence[tuple[datetime, datetime]]
+    ) -> list[pd.DataFrame]:
+        """The windows read at the same time where ADBC reads them, ``READ_SLICES`` time slices in
+        all: one window's conversion to a frame overlaps the other's fetch, and the database's
+        work the client's (docs/reference.md, "Reading SQL sources")."""
+        if len(windows) < 2 or self._arrow_reader() is None:
+            return super().read_windows(columns, windows)
+        slices = max(1, READ_SLICES // len(windows))
+        with ThreadPoolExecutor(len(windows), thread_name_prefix="sql-window") as pool:
+            return list(pool.map(lambda window: self._read_window(columns, window, slices), windows))
+
+    def _read_window(
+        self, columns: Sequence[str] | None, window: tuple[datetime, datetime], slices: int
+    ) -> pd.DataFrame:
+        start, end = window
         with self._connection() as connection:
             wanted = self._wanted_columns(columns, self._available(connection))
             selectable = self._selectable(wanted)
@@ -135,7 +155,7 @@ class SQLAlchemySource(Source):
             if storage is None:  # no row has a time: nothing can be in the window
                 frame = self._fetch(connection, statement.where(sa.false()), wanted)
             else:
-                frame = self._read_rows(connection, statement, time_column, storage, (start, end), wanted)
+                frame = self._read_rows(connection, statement, time_column, storage, window, wanted, slices)
         timestamp = self.config.timestamp
         frame[timestamp] = to_utc_timestamps(
             frame[timestamp], timestamp, self.location, self.config.timestamp_unit
@@ -338,17 +358,18 @@ class SQLAlchemySource(Source):
         storage: TimeStorage,
         window: tuple[datetime, datetime],
         names: Sequence[str],
+        slices: int,
     ) -> pd.DataFrame:
         """The rows of ``base`` in ``window``: as Arrow through ADBC, in time slices read
         concurrently, where that gives the very frame of the DBAPI path
         (``monitor.sources.arrowsql``); else through SQLAlchemy."""
         reader = self._arrow_reader()
         if reader is not None:
-            slices = time_slices(*window, READ_SLICES)
-            statements = [base.where(self._time_filter(column, storage, *piece)) for piece in slices]
+            pieces = time_slices(*window, slices)
+            statements = [base.where(self._time_filter(column, storage, *piece)) for piece in pieces]
             # a text filter holds a superset of its range (see timestamps.text_ranges): slices
             # may share rows, so each is cut to its own range once its times are parsed
-            cuts = slices if storage.kind == "text" and len(slices) > 1 else None
+            cuts = pieces if storage.kind == "text" and len(pieces) > 1 else None
             frame = reader.read(statements, names, self.config.timestamp, cuts)
             if frame is not None:
                 return frame
