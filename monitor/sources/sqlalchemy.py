@@ -40,6 +40,7 @@ from monitor.sources.base import (
 )
 from monitor.sources.pgbinary import binary_results, loads_as_text, supports_binary
 from monitor.sources.records import frame_from_chunks
+from monitor.sources.sqlitetext import may_hold_text
 from monitor.sources.timestamps import (
     TimeStorage,
     bound_value,
@@ -345,6 +346,13 @@ class SQLAlchemySource(Source):
     def _dialect_name(self) -> str:
         return get_engine(self.url).dialect.name
 
+    def _text_columns(self) -> set[str] | None:
+        """The table's columns whose declared type leaves them free to hold text (None: a query,
+        whose columns have no declared type); see ``monitor.sources.sqlitetext``."""
+        if self.config.table is None or self._columns is None:
+            return None
+        return may_hold_text(self._columns)
+
     def _arrow_reader(self) -> ArrowReader | None:
         if self._arrow is None:
             self._arrow = ArrowReader.for_url(sa.engine.make_url(self.url), self._password) or False
@@ -370,7 +378,7 @@ class SQLAlchemySource(Source):
             # a text filter holds a superset of its range (see timestamps.text_ranges): slices
             # may share rows, so each is cut to its own range once its times are parsed
             cuts = pieces if storage.kind == "text" and len(pieces) > 1 else None
-            frame = reader.read(statements, names, self.config.timestamp, cuts)
+            frame = reader.read(statements, names, self.config.timestamp, cuts, self._text_columns())
             if frame is not None:
                 return frame
         whole = base.where(self._time_filter(column, storage, *window))
@@ -383,7 +391,9 @@ class SQLAlchemySource(Source):
     ) -> pd.DataFrame:
         """The rows of a key look-up: as Arrow where ADBC gives the DBAPI path's frame."""
         reader = self._arrow_reader()
-        frame = reader.read([statement], names) if reader is not None else None
+        frame = (
+            reader.read([statement], names, text_columns=self._text_columns()) if reader is not None else None
+        )
         return frame if frame is not None else self._fetch(connection, statement, names)
 
     @staticmethod
