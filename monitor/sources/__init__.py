@@ -21,7 +21,7 @@ def dispose_engines() -> None:
     """Close the pooled connections of SQL sources, if any were opened."""
     import sys
 
-    module = sys.modules.get("monitor.sources.sqlalchemy")
+    module = sys.modules.get("monitor.sources.sqlfetch")
     if module is not None:
         module.dispose_engines()
 
