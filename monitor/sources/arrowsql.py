@@ -53,6 +53,7 @@ _PG_TIME_TYPES = frozenset({"timestamp", "timestamptz"})
 _PG_TYPE = b"POSTGRESQL:type"
 
 _UTC_NS = pa.timestamp("ns", tz="UTC")
+_TRIAL_ROWS = 1024
 
 
 def load_driver(backend: str) -> ModuleType | None:
@@ -287,7 +288,9 @@ def _time_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
         # Arrow stores UTC instants; a naive column's values are UTC too (the naive-is-UTC rule)
         return column.cast(pa.timestamp(kind.unit, tz="UTC")).cast(_UTC_NS)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        try:  # ISO text with an offset ('Z', '+09:00') on every value
+        try:  # ISO text with an offset ('Z', '+09:00') on every value; a failing cast parses its
+            # whole chunk first (0.3 s per 500k values), so the first values are tried alone
+            column.slice(0, _TRIAL_ROWS).cast(_UTC_NS)
             return column.cast(_UTC_NS)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
