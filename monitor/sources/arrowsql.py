@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import pysqlite
 from sqlalchemy.engine import URL, Dialect
 
 from monitor.secrets import MASK, mask_database_url
+from monitor.sources.pgsettings import as_settings, set_statement
 from monitor.sources.sqlitetext import checked_positions, string_positions, text_verdict, with_text_check
 from monitor.sources.timestamps import to_utc_timestamps
 
@@ -157,16 +158,24 @@ class ArrowReader:
         return table.select(range(len(names))).rename_columns(list(names))
 
     def _run(self, statement: sa.Select[Any]) -> pa.Table:
+        settings: list[str] = []
+        if self.backend == "postgresql":  # read by COPY: values bound as settings (pgsettings)
+            rewritten = as_settings(statement)
+            if rewritten is not None:
+                statement, settings = rewritten
         compiled = statement.compile(dialect=self._dialect, compile_kwargs={"render_postcompile": True})
         values = compiled.construct_params()
         parameters = [values[name] for name in compiled.positiontup or ()]
-        logger.debug("reading through ADBC: %s %s", compiled.string, _shown(parameters))
-        return self._fetch(compiled.string, parameters)
+        logger.debug("reading through ADBC: %s %s", compiled.string, _shown(settings or parameters))
+        return self._fetch(compiled.string, parameters, settings)
 
-    def _fetch(self, sql: str, parameters: list[Any]) -> pa.Table:
+    def _fetch(self, sql: str, parameters: list[Any], settings: list[str]) -> pa.Table:
         with self._driver.connect(self._target) as connection, connection.cursor() as cursor:
             if self.backend == "sqlite":
                 cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_SQLITE_BATCH_ROWS)})
+            if settings:
+                cursor.execute(set_statement(len(settings)), bind_batch(settings))
+                cursor.fetchall()
             cursor.execute(sql, bind_batch(parameters))
             table: pa.Table = cursor.fetch_arrow_table()
             return table
