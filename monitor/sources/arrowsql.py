@@ -35,8 +35,14 @@ from sqlalchemy.dialects.sqlite import pysqlite
 from sqlalchemy.engine import URL, Dialect
 
 from monitor.secrets import MASK, mask_database_url
-from monitor.sources.pgsettings import as_settings, set_statement
-from monitor.sources.sqlitetext import checked_positions, string_positions, text_verdict, with_text_check
+from monitor.sources.adbcquirks import (
+    as_settings,
+    checked_positions,
+    set_statement,
+    string_positions,
+    text_verdict,
+    with_text_check,
+)
 from monitor.sources.timestamps import to_utc_timestamps
 
 logger = logging.getLogger(__name__)
@@ -138,7 +144,7 @@ class ArrowReader:
         self, statement: sa.Select[Any], names: Sequence[str], text_columns: Collection[str] | None
     ) -> pa.Table | None:
         """The rows of one statement (columns ``names``); None when a SQLite text column also
-        holds other values (``monitor.sources.sqlitetext``)."""
+        holds other values (``monitor.sources.adbcquirks``)."""
         if self.backend != "sqlite":
             return self._run(statement).rename_columns(list(names))
         if text_columns is None:  # a query: the columns the driver reads as strings, from its first rows
@@ -159,7 +165,7 @@ class ArrowReader:
 
     def _run(self, statement: sa.Select[Any]) -> pa.Table:
         settings: list[str] = []
-        if self.backend == "postgresql":  # read by COPY: values bound as settings (pgsettings)
+        if self.backend == "postgresql":  # read by COPY: values bound as settings (adbcquirks)
             rewritten = as_settings(statement)
             if rewritten is not None:
                 statement, settings = rewritten

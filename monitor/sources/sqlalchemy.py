@@ -26,6 +26,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from monitor.config.models import SourceConfig
 from monitor.errors import SourceError
 from monitor.secrets import MASK, mask_database_url
+from monitor.sources.adbcquirks import may_hold_text
 from monitor.sources.arrowsql import ArrowReader
 from monitor.sources.base import (
     EARLIEST,
@@ -38,7 +39,6 @@ from monitor.sources.base import (
     unique,
 )
 from monitor.sources.sqlfetch import dispose_engines, fetch_frame, get_engine
-from monitor.sources.sqlitetext import may_hold_text
 from monitor.sources.timestamps import (
     TimeStorage,
     bound_value,
@@ -321,7 +321,7 @@ class SQLAlchemySource(Source):
 
     def _text_columns(self) -> set[str] | None:
         """The table's columns whose declared type leaves them free to hold text (None: a query,
-        whose columns have no declared type); see ``monitor.sources.sqlitetext``."""
+        whose columns have no declared type); see ``monitor.sources.adbcquirks``."""
         if self.config.table is None or self._columns is None:
             return None
         return may_hold_text(self._columns)

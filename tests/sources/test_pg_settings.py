@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from monitor.sources.pgsettings import MAX_SETTINGS, as_settings, set_statement
+from monitor.sources.adbcquirks import MAX_SETTINGS, as_settings, set_statement
 from tests.pg import temporary_database
 
 UTC = timezone.utc

@@ -117,7 +117,7 @@ def test_postgres_windows_read_together_equal_each_read_alone(
         _write(url, _log(_times()), dtype={"ts": sa.DateTime(timezone=True)})
         _assert_each_as_alone(_monitor(url), None)
     assert bool(statements.arrow) == (sql_reader == "adbc") and not statements.declined
-    # read by COPY: the bounds sent as settings (monitor.sources.pgsettings)
+    # read by COPY: the bounds sent as settings (monitor.sources.adbcquirks)
     assert all("current_setting('monitor.bound_1')" in sql for sql, _ in statements.arrow)
 
 
