@@ -109,8 +109,11 @@ def read_windows(name: str, monitor: MonitorConfig, windows: Windows) -> Frames:
         reference = _rows_within(span, monitor.source.timestamp, reference_window)
         current = _rows_within(span, monitor.source.timestamp, current_window)
     else:
-        current = sources.read_window(monitor, columns, current_window.start, current_window.end)
-        reference = sources.read_window(monitor, columns, reference_window.start, reference_window.end)
+        current, reference = sources.read_windows(
+            monitor,
+            columns,
+            [(current_window.start, current_window.end), (reference_window.start, reference_window.end)],
+        )
     if len(current) == 0:
         log.warning(
             "monitor %s: no rows in the window %s to %s",

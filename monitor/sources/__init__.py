@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.sources.base import ColumnKind, Source
 from monitor.sources.registry import SOURCES, open_source, source_class
-from monitor.sources.window import check_monitor_source, read_window
+from monitor.sources.window import check_monitor_source, read_window, read_windows
 
 if TYPE_CHECKING:
     from monitor.sources.files import FileSource
@@ -21,7 +21,7 @@ def dispose_engines() -> None:
     """Close the pooled connections of SQL sources, if any were opened."""
     import sys
 
-    module = sys.modules.get("monitor.sources.sqlalchemy")
+    module = sys.modules.get("monitor.sources.sqlfetch")
     if module is not None:
         module.dispose_engines()
 
@@ -43,4 +43,5 @@ __all__ = [
     "open_source",
     "source_class",
     "read_window",
+    "read_windows",
 ]

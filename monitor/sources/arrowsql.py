@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import ModuleType
@@ -35,6 +35,14 @@ from sqlalchemy.dialects.sqlite import pysqlite
 from sqlalchemy.engine import URL, Dialect
 
 from monitor.secrets import MASK, mask_database_url
+from monitor.sources.adbcquirks import (
+    as_settings,
+    checked_positions,
+    set_statement,
+    string_positions,
+    text_verdict,
+    with_text_check,
+)
 from monitor.sources.timestamps import to_utc_timestamps
 
 logger = logging.getLogger(__name__)
@@ -52,6 +60,7 @@ _PG_TIME_TYPES = frozenset({"timestamp", "timestamptz"})
 _PG_TYPE = b"POSTGRESQL:type"
 
 _UTC_NS = pa.timestamp("ns", tz="UTC")
+_TRIAL_ROWS = 1024
 
 
 def load_driver(backend: str) -> ModuleType | None:
@@ -102,6 +111,7 @@ class ArrowReader:
         names: Sequence[str],
         time_column: str | None = None,
         cuts: Sequence[tuple[datetime, datetime]] | None = None,
+        text_columns: Collection[str] | None = None,
     ) -> pd.DataFrame | None:
         """The frame the DBAPI path would give for the rows of ``statements`` one after another
         (columns ``names``; ``time_column`` parsed where Arrow can), or None when declined.
@@ -109,14 +119,17 @@ class ArrowReader:
         Several statements (slices of one window, in time order) are read concurrently, on
         connections of their own. ``cuts`` are the slices' [start, end) when their filters
         may overlap (a superset of the slice, as for ISO text): each slice's rows are then cut
-        to it, which needs its times parsed in Arrow (else declined).
+        to it, which needs its times parsed in Arrow (else declined). ``text_columns``: the
+        columns of a SQLite table that may hold text by their declared type (None: unknown).
         """
         try:
             if len(statements) == 1:
-                tables = [self._read_one(statements[0], names)]
+                tables = [self._read_one(statements[0], names, text_columns)]
             else:
                 with ThreadPoolExecutor(len(statements), thread_name_prefix="adbc-read") as pool:
-                    tables = list(pool.map(lambda statement: self._read_one(statement, names), statements))
+                    tables = list(
+                        pool.map(lambda statement: self._read_one(statement, names, text_columns), statements)
+                    )
             parts = [_typed(table, time_column, self.backend) for table in tables if table is not None]
             if len(parts) < len(statements) or any(part is None for part in parts):
                 return None
@@ -127,32 +140,48 @@ class ArrowReader:
             logger.debug("ADBC read declined, reading through SQLAlchemy: %s", self._scrub(str(exc)))
             return None
 
-    def _read_one(self, statement: sa.Select[Any], names: Sequence[str]) -> pa.Table | None:
-        """The rows of one statement (columns ``names``); None when a text column is mixed."""
+    def _read_one(
+        self, statement: sa.Select[Any], names: Sequence[str], text_columns: Collection[str] | None
+    ) -> pa.Table | None:
+        """The rows of one statement (columns ``names``); None when a SQLite text column also
+        holds other values (``monitor.sources.adbcquirks``)."""
         if self.backend != "sqlite":
             return self._run(statement).rename_columns(list(names))
-        # the columns the driver will read as strings, from the rows it infers types from
-        first_rows = self._run(statement.limit(_SQLITE_BATCH_ROWS))
-        strings = [index for index, field in enumerate(first_rows.schema) if pa.types.is_string(field.type)]
-        if not strings:
-            return self._run(statement).rename_columns(list(names))
-        table = self._run(with_text_check(statement, strings))
-        if not only_text_in_strings(table, strings):
+        if text_columns is None:  # a query: the columns the driver reads as strings, from its first rows
+            first_rows = self._run(statement.limit(_SQLITE_BATCH_ROWS))
+            positions = sorted(string_positions(first_rows, len(names)))
+        else:
+            positions = checked_positions(names, text_columns)
+        table = self._run(with_text_check(statement, positions))
+        verdict = text_verdict(table, positions, len(names))
+        if verdict is None:  # read as strings but not checked: the same rows give the same types
+            positions = sorted(set(positions) | string_positions(table, len(names)))
+            table = self._run(with_text_check(statement, positions))
+            verdict = text_verdict(table, positions, len(names))
+        if not verdict:
             logger.debug("ADBC read declined: a text column also holds numbers or blobs")
             return None
         return table.select(range(len(names))).rename_columns(list(names))
 
     def _run(self, statement: sa.Select[Any]) -> pa.Table:
+        settings: list[str] = []
+        if self.backend == "postgresql":  # read by COPY: values bound as settings (adbcquirks)
+            rewritten = as_settings(statement)
+            if rewritten is not None:
+                statement, settings = rewritten
         compiled = statement.compile(dialect=self._dialect, compile_kwargs={"render_postcompile": True})
         values = compiled.construct_params()
         parameters = [values[name] for name in compiled.positiontup or ()]
-        logger.debug("reading through ADBC: %s %s", compiled.string, _shown(parameters))
-        return self._fetch(compiled.string, parameters)
+        logger.debug("reading through ADBC: %s %s", compiled.string, _shown(settings or parameters))
+        return self._fetch(compiled.string, parameters, settings)
 
-    def _fetch(self, sql: str, parameters: list[Any]) -> pa.Table:
+    def _fetch(self, sql: str, parameters: list[Any], settings: list[str]) -> pa.Table:
         with self._driver.connect(self._target) as connection, connection.cursor() as cursor:
             if self.backend == "sqlite":
                 cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(_SQLITE_BATCH_ROWS)})
+            if settings:
+                cursor.execute(set_statement(len(settings)), bind_batch(settings))
+                cursor.fetchall()
             cursor.execute(sql, bind_batch(parameters))
             table: pa.Table = cursor.fetch_arrow_table()
             return table
@@ -192,31 +221,6 @@ def bind_batch(parameters: list[Any]) -> pa.RecordBatch | list[Any] | None:
         for offset, index in enumerate(indexes):
             columns[index] = values.slice(offset, 1)
     return pa.RecordBatch.from_arrays(columns, [str(index) for index in range(len(parameters))])
-
-
-def with_text_check(statement: sa.Select[Any], positions: Sequence[int]) -> sa.Select[Any]:
-    """``statement`` plus a last column, 1 where the values of the columns at ``positions``
-    are all text or NULL, else 0.
-
-    SQLite stores a storage class per value and the ADBC driver infers one type per column
-    from the first rows: a string column then turns later numbers and blobs into strings
-    ('7'), where the DBAPI path keeps each value's own type. Checking only the columns that
-    come back as strings keeps the cost small (typeof() on every column doubled the read).
-    """
-    columns = list(statement.selected_columns)
-    text_or_null: list[sa.ColumnElement[Any]] = [sa.literal_column("'null'"), sa.literal_column("'text'")]
-    every = sa.and_(*(sa.func.typeof(columns[position]).in_(text_or_null) for position in positions))
-    check = sa.case((every, sa.literal_column("1")), else_=sa.literal_column("0"))
-    return statement.add_columns(check.label("monitor_only_text"))
-
-
-def only_text_in_strings(table: pa.Table, positions: Sequence[int]) -> bool:
-    """True when the string columns are the checked ones and every row passed the check."""
-    width = table.num_columns - 1
-    strings = {index for index in range(width) if pa.types.is_string(table.schema.field(index).type)}
-    if not strings <= set(positions):
-        return False
-    return table.num_rows == 0 or bool(pc.min(table.column(width)).as_py() == 1)
 
 
 def _driver_target(url: URL) -> str:
@@ -299,7 +303,9 @@ def _time_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
         # Arrow stores UTC instants; a naive column's values are UTC too (the naive-is-UTC rule)
         return column.cast(pa.timestamp(kind.unit, tz="UTC")).cast(_UTC_NS)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        try:  # ISO text with an offset ('Z', '+09:00') on every value
+        try:  # ISO text with an offset ('Z', '+09:00') on every value; a failing cast parses its
+            # whole chunk first (0.3 s per 500k values), so the first values are tried alone
+            column.slice(0, _TRIAL_ROWS).cast(_UTC_NS)
             return column.cast(_UTC_NS)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass

@@ -43,6 +43,13 @@ class Source(ABC):
         timestamp column as datetime64[ns, UTC].
         """
 
+    def read_windows(
+        self, columns: Sequence[str] | None, windows: Sequence[tuple[datetime, datetime]]
+    ) -> list[pd.DataFrame]:
+        """``read_window`` of each [start, end) of ``windows``, in that order; sources that can
+        read several windows at once (overlapping the database's work) override it."""
+        return [self.read_window(columns, start, end) for start, end in windows]
+
     @abstractmethod
     def read_keys(self, key: str, columns: Sequence[str], keys: pd.Series) -> pd.DataFrame:
         """Rows whose ``key`` is among ``keys``: ``key`` plus ``columns``, in source order."""

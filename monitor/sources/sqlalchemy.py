@@ -3,15 +3,16 @@
 Only the needed columns and the window's rows are fetched: the statement is
 built with SQLAlchemy constructs (identifiers quoted by the dialect, the window
 bounds as bound parameters in the form the time column is stored in; see
-``monitor.sources.timestamps``).  One engine per URL is kept per process.
+``monitor.sources.timestamps``).  One engine per URL is kept per process
+(``monitor.sources.sqlfetch``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -19,13 +20,13 @@ from typing import Any, Literal, NoReturn
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.engine.cursor import CursorFetchStrategy
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
 from monitor.config.models import SourceConfig
 from monitor.errors import SourceError
 from monitor.secrets import MASK, mask_database_url
+from monitor.sources.adbcquirks import may_hold_text
 from monitor.sources.arrowsql import ArrowReader
 from monitor.sources.base import (
     EARLIEST,
@@ -37,8 +38,7 @@ from monitor.sources.base import (
     require_columns,
     unique,
 )
-from monitor.sources.pgbinary import binary_results, loads_as_text, supports_binary
-from monitor.sources.records import frame_from_chunks
+from monitor.sources.sqlfetch import dispose_engines, fetch_frame, get_engine
 from monitor.sources.timestamps import (
     TimeStorage,
     bound_value,
@@ -49,40 +49,16 @@ from monitor.sources.timestamps import (
     within_window,
 )
 
+__all__ = ["KEY_CHUNK", "READ_SLICES", "SQLAlchemySource", "dispose_engines", "get_engine"]
+
 logger = logging.getLogger(__name__)
 
 # Keys per IN (...) when looking labels up: under SQLite's and PostgreSQL's bound-parameter limits.
 KEY_CHUNK = 5000
 _SAMPLE_ROWS = 200
-# Time slices of a window read concurrently through ADBC (the drivers release the GIL)
+# Time slices read concurrently through ADBC, of one window or shared by the windows read together
+# (the drivers release the GIL; about one per core: docs/reference.md, "Reading SQL sources")
 READ_SLICES = max(1, min(4, os.cpu_count() or 1))
-
-_engines: dict[str, Engine] = {}
-_engines_lock = threading.Lock()
-
-
-def get_engine(url: str) -> Engine:
-    """The process-wide engine of ``url`` (created on first use, pre-pinged on checkout)."""
-    with _engines_lock:
-        engine = _engines.get(url)
-        if engine is None:
-            try:
-                engine = sa.create_engine(url, pool_pre_ping=True)
-            except Exception:  # ArgumentError's text holds the whole URL, password included
-                masked = mask_database_url(url)
-                raise SourceError(
-                    f"cannot use database URL {masked}: malformed, or its driver is not installed"
-                ) from None
-            _engines[url] = engine
-        return engine
-
-
-def dispose_engines() -> None:
-    """Close every cached engine's pooled connections (at shutdown, after a fork, in tests)."""
-    with _engines_lock:
-        for engine in _engines.values():
-            engine.dispose()
-        _engines.clear()
 
 
 def _python_type_kind(sql_type: Any) -> ColumnKind | None:
@@ -126,6 +102,24 @@ class SQLAlchemySource(Source):
     # -- the interface -----------------------------------------------------------------------
 
     def read_window(self, columns: Sequence[str] | None, start: datetime, end: datetime) -> pd.DataFrame:
+        return self._read_window(columns, (start, end), READ_SLICES)
+
+    def read_windows(
+        self, columns: Sequence[str] | None, windows: Sequence[tuple[datetime, datetime]]
+    ) -> list[pd.DataFrame]:
+        """The windows read at the same time where ADBC reads them, ``READ_SLICES`` time slices in
+        all: one window's conversion to a frame overlaps the other's fetch, and the database's
+        work the client's (docs/reference.md, "Reading SQL sources")."""
+        if len(windows) < 2 or self._arrow_reader() is None:
+            return super().read_windows(columns, windows)
+        slices = max(1, READ_SLICES // len(windows))
+        with ThreadPoolExecutor(len(windows), thread_name_prefix="sql-window") as pool:
+            return list(pool.map(lambda window: self._read_window(columns, window, slices), windows))
+
+    def _read_window(
+        self, columns: Sequence[str] | None, window: tuple[datetime, datetime], slices: int
+    ) -> pd.DataFrame:
+        start, end = window
         with self._connection() as connection:
             wanted = self._wanted_columns(columns, self._available(connection))
             selectable = self._selectable(wanted)
@@ -133,9 +127,9 @@ class SQLAlchemySource(Source):
             statement = sa.select(*(selectable.c[name] for name in wanted))
             time_column = selectable.c[self.config.timestamp]
             if storage is None:  # no row has a time: nothing can be in the window
-                frame = self._fetch(connection, statement.where(sa.false()), wanted)
+                frame = fetch_frame(connection, statement.where(sa.false()), wanted)
             else:
-                frame = self._read_rows(connection, statement, time_column, storage, (start, end), wanted)
+                frame = self._read_rows(connection, statement, time_column, storage, window, wanted, slices)
         timestamp = self.config.timestamp
         frame[timestamp] = to_utc_timestamps(
             frame[timestamp], timestamp, self.location, self.config.timestamp_unit
@@ -185,7 +179,7 @@ class SQLAlchemySource(Source):
         with self._connection() as connection:
             available = self._available(connection)
             selectable = self._selectable(list(available))
-            sample = self._fetch(connection, sa.select(*selectable.c).limit(_SAMPLE_ROWS), list(available))
+            sample = fetch_frame(connection, sa.select(*selectable.c).limit(_SAMPLE_ROWS), list(available))
             try:
                 storage = self._time_storage(connection) if self.config.timestamp in available else None
             except SourceError:  # not times: its kind comes from its values, and validate says so
@@ -325,6 +319,13 @@ class SQLAlchemySource(Source):
     def _dialect_name(self) -> str:
         return get_engine(self.url).dialect.name
 
+    def _text_columns(self) -> set[str] | None:
+        """The table's columns whose declared type leaves them free to hold text (None: a query,
+        whose columns have no declared type); see ``monitor.sources.adbcquirks``."""
+        if self.config.table is None or self._columns is None:
+            return None
+        return may_hold_text(self._columns)
+
     def _arrow_reader(self) -> ArrowReader | None:
         if self._arrow is None:
             self._arrow = ArrowReader.for_url(sa.engine.make_url(self.url), self._password) or False
@@ -338,85 +339,38 @@ class SQLAlchemySource(Source):
         storage: TimeStorage,
         window: tuple[datetime, datetime],
         names: Sequence[str],
+        slices: int,
     ) -> pd.DataFrame:
         """The rows of ``base`` in ``window``: as Arrow through ADBC, in time slices read
         concurrently, where that gives the very frame of the DBAPI path
         (``monitor.sources.arrowsql``); else through SQLAlchemy."""
         reader = self._arrow_reader()
         if reader is not None:
-            slices = time_slices(*window, READ_SLICES)
-            statements = [base.where(self._time_filter(column, storage, *piece)) for piece in slices]
+            pieces = time_slices(*window, slices)
+            statements = [base.where(self._time_filter(column, storage, *piece)) for piece in pieces]
             # a text filter holds a superset of its range (see timestamps.text_ranges): slices
             # may share rows, so each is cut to its own range once its times are parsed
-            cuts = slices if storage.kind == "text" and len(slices) > 1 else None
-            frame = reader.read(statements, names, self.config.timestamp, cuts)
+            cuts = pieces if storage.kind == "text" and len(pieces) > 1 else None
+            frame = reader.read(statements, names, self.config.timestamp, cuts, self._text_columns())
             if frame is not None:
                 return frame
         whole = base.where(self._time_filter(column, storage, *window))
         # datetimes are parsed later: pandas inferring them first would be wasted (text is cheap)
         raw = [self.config.timestamp] if storage.kind == "datetime" else []
-        return self._fetch(connection, whole, names, raw)
+        return fetch_frame(connection, whole, names, raw)
 
     def _fetch_keys(
         self, connection: Connection, statement: sa.Select[Any], names: Sequence[str]
     ) -> pd.DataFrame:
         """The rows of a key look-up: as Arrow where ADBC gives the DBAPI path's frame."""
         reader = self._arrow_reader()
-        frame = reader.read([statement], names) if reader is not None else None
-        return frame if frame is not None else self._fetch(connection, statement, names)
-
-    @staticmethod
-    def _fetch(
-        connection: Connection, statement: sa.Select[Any], names: Sequence[str], raw: Collection[str] = ()
-    ) -> pd.DataFrame:
-        """Run ``statement`` and build the frame from plain tuples, a chunk at a time.
-
-        Rows are read from the DBAPI cursor itself when SQLAlchemy buffers nothing
-        (the usual case): the columns are untyped, so SQLAlchemy has nothing to
-        convert, and building a frame from tuples is much faster than from Row
-        objects (100k x 25 from SQLite: 0.39 s against 0.54 s for pandas.read_sql).
-        Converting chunk by chunk (``monitor.sources.records``) keeps the objects in
-        the CPU caches: at 1M rows x 24 columns, ~1.3 s against ~3 s for one conversion.
-        PostgreSQL sends binary results when every column's type loads the same way
-        in binary as in text (``monitor.sources.pgbinary``), else the statement runs again.
-        The ``raw`` columns keep the fetched objects (see ``records.records_frame``).
-        """
-        if supports_binary(connection):
-            with binary_results(connection):
-                frame = _fetch_frame(connection, statement, names, raw, binary=True)
-            if frame is not None:
-                return frame
-            logger.debug("a column's type differs in binary: reading it as text")
-        frame = _fetch_frame(connection, statement, names, raw, binary=False)
-        assert frame is not None  # only binary reads decline
-        return frame
+        frame = (
+            reader.read([statement], names, text_columns=self._text_columns()) if reader is not None else None
+        )
+        return frame if frame is not None else fetch_frame(connection, statement, names)
 
 
 def _latest_before(times: pd.Series, before: datetime) -> datetime | None:
     """The newest of ``times`` earlier than ``before`` (text with local offsets may overshoot)."""
     earlier = times[times < pd.Timestamp(before)]
     return None if earlier.empty else earlier.max().to_pydatetime()
-
-
-def _fetch_frame(
-    connection: Connection,
-    statement: sa.Select[Any],
-    names: Sequence[str],
-    raw: Collection[str],
-    *,
-    binary: bool,
-) -> pd.DataFrame | None:
-    """The frame of ``statement``'s rows; None when ``binary`` and a column's type loads differently."""
-    with connection.execute(statement) as result:
-        cursor = result.cursor
-        if binary and not loads_as_text(cursor):
-            return None
-        fetch_chunk: Callable[[int], Sequence[Any]]
-        if type(result.cursor_strategy) is CursorFetchStrategy and cursor is not None:
-            fetch_chunk = cursor.fetchmany
-        else:
-
-            def fetch_chunk(size: int) -> list[tuple[Any, ...]]:
-                return [tuple(row) for row in result.fetchmany(size)]
-
-        return frame_from_chunks(fetch_chunk, names, raw)

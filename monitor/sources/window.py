@@ -29,8 +29,17 @@ def read_window(
     A column the source lacks raises ConfigError keyed by the config entry naming it
     (``features.categorical``), as ``monitor validate --connect`` reports it.
     """
+    return read_windows(monitor, columns, [(start, end)])[0]
+
+
+def read_windows(
+    monitor: MonitorConfig, columns: Sequence[str] | None, windows: Sequence[tuple[datetime, datetime]]
+) -> list[pd.DataFrame]:
+    """:func:`read_window` of each [start, end) of ``windows``, in that order, read at the same
+    time where the source can (SQL databases read through ADBC: docs/reference.md, "Reading SQL
+    sources")."""
     try:
-        return _read_window(monitor, columns, start, end)
+        return _read_windows(monitor, columns, windows)
     except ColumnNotFoundError as exc:
         raise ConfigError(exc.detail, key=column_key(monitor, exc.column)) from exc
     except TableNotFoundError as exc:
@@ -59,22 +68,23 @@ def column_key(monitor: MonitorConfig, column: str) -> str | None:
     return next((key for key, name in named if name == column), None)
 
 
-def _read_window(
-    monitor: MonitorConfig, columns: Sequence[str] | None, start: datetime, end: datetime
-) -> pd.DataFrame:
+def _read_windows(
+    monitor: MonitorConfig, columns: Sequence[str] | None, windows: Sequence[tuple[datetime, datetime]]
+) -> list[pd.DataFrame]:
     target = monitor.target
     with open_source(monitor.source) as source:
         if target is None:
-            return source.read_window(columns, start, end)
+            return source.read_windows(columns, windows)
         if not target.separate:
             wanted = None if columns is None else unique([*columns, target.column])
-            return source.read_window(wanted, start, end)
+            return source.read_windows(wanted, windows)
         key = str(target.join_on)
         wanted = None if columns is None else unique([*columns, key])
-        frame = source.read_window(wanted, start, end)
-    joined = _join_target(frame, target_source_config(monitor), target.column, key)
+        frames = source.read_windows(wanted, windows)
+    labels = target_source_config(monitor)
+    joined = [_join_target(frame, labels, target.column, key) for frame in frames]
     if columns is not None and key not in columns and key != monitor.source.timestamp:
-        joined = joined.drop(columns=[key])
+        joined = [frame.drop(columns=[key]) for frame in joined]
     return joined
 
 

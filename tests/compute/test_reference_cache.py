@@ -83,12 +83,18 @@ class Reads:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.windows: list[tuple[datetime, datetime]] = []
         real = evaluate_module.sources.read_window
+        real_several = evaluate_module.sources.read_windows
 
         def counted(monitor: Any, columns: Any, start: datetime, end: datetime) -> pd.DataFrame:
             self.windows.append((start, end))
             return real(monitor, columns, start, end)
 
+        def counted_several(monitor: Any, columns: Any, windows: Any) -> list[pd.DataFrame]:
+            self.windows.extend(windows)
+            return real_several(monitor, columns, windows)
+
         monkeypatch.setattr(evaluate_module.sources, "read_window", counted)
+        monkeypatch.setattr(evaluate_module.sources, "read_windows", counted_several)
 
     def reset(self) -> list[tuple[datetime, datetime]]:
         seen, self.windows = self.windows, []
