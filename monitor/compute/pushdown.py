@@ -18,6 +18,7 @@ import numpy as np
 from monitor.compute import multiclass, scores
 from monitor.compute.base import PUSHED_DOWN, WindowStatistics
 from monitor.compute.labels import classification_metrics, present_label, regression_metrics
+from monitor.compute.quality import data_quality, key_columns
 from monitor.compute.statements import (
     WindowSpec,
     cdf_gap,
@@ -84,6 +85,9 @@ class Pushdown:
         self.numerical_columns: list[str] = []  # every column whose CDF may be needed
         self.repeating: dict[str, bool] = {}  # per numerical column: its CDF groups values first
         self.types: dict[str, TypeKind] = {}
+        # data quality (monitor/compute/quality.py): the windows, each categorical column's value counts
+        self.windows = windows
+        self.categories: dict[str, tuple[list[tuple[Any, int]], list[tuple[Any, int]]]] = {}
 
     def run(self) -> WindowStatistics:
         monitor = self.monitor
@@ -136,6 +140,7 @@ class Pushdown:
         result.missing = {
             name: (current.missing[name] / current.rows if current.rows else 0.0) for name in quality
         }
+        result.quality = data_quality(self, result)
         return result
 
     # -- columns ---------------------------------------------------------------------------------
@@ -161,7 +166,7 @@ class Pushdown:
         """``monitor.stats.infer_column_kinds`` from the column types and the sample window's
         distinct counts (the reference, or the current window when the reference is empty)."""
         monitor = self.monitor
-        excluded = {monitor.source.timestamp, *self._prediction_columns()}
+        excluded = {monitor.source.timestamp, *self._prediction_columns(), *key_columns(monitor)}
         if monitor.target is not None:
             excluded.update(c for c in (monitor.target.column, monitor.target.join_on) if c)
         candidates = [name for name in types if name not in excluded]
@@ -342,6 +347,8 @@ class Pushdown:
         ):
             if _present(value):
                 sides[int(side)].append((value, int(count)))
+        if not numerical:
+            self.categories[column] = sides
         return scores.aligned_counts(*sides)
 
     def _histograms(self, column: str, edges: scores.FloatArray) -> tuple[scores.IntArray, scores.IntArray]:
