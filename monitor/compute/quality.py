@@ -17,6 +17,7 @@ from monitor.config.models import MonitorConfig
 from monitor.errors import ConfigError
 from monitor.records.quality import DataQuality, Duplicates, Offending
 from monitor.sources.base import ColumnNotFoundError
+from monitor.sources.window import column_key
 from monitor.stats import incidents
 from monitor.stats.incidents import EXAMPLES
 
@@ -171,7 +172,7 @@ def _key_types(engine: SqlEngine, monitor: MonitorConfig, key: list[str]) -> dic
     try:
         return dict(engine.require_columns(key))
     except ColumnNotFoundError as exc:
-        raise ConfigError(exc.detail, key="alerts") from exc
+        raise ConfigError(exc.detail, key=column_key(monitor, exc.column)) from exc
 
 
 def _keys(key: Sequence[str], floating: Sequence[bool]) -> str:

@@ -171,6 +171,24 @@ def test_examples_quoted_by_the_rules_are_the_most_frequent_as_locally(place: Pl
     assert len(got) == len(want) > 0 and _frequencies(got, texts) == _frequencies(want, texts)
 
 
+def test_a_key_column_the_source_lacks_is_the_same_config_error(place: Place) -> None:
+    if place.engine == "spark":
+        pytest.skip("Spark: the figures are compared above (each Spark statement costs seconds)")
+    errors = []
+    for source in place.load(LOG):
+        document = {
+            "source": source,
+            "reference": {"previous": "1d"},
+            "window": "1h",
+            "features": FEATURES,
+            "alerts": [{"rule": "duplicates", "key": ["transaction", "till"]}],
+        }
+        result = evaluate("m", MonitorConfig.model_validate(document), AT).result
+        errors.append((result.error, result.error_exit_code))
+    assert errors[0] == errors[1]
+    assert errors[0][1] == 2 and "'till' not found" in str(errors[0][0])
+
+
 CONFIG = """
 store: sqlite:///state.db
 monitors:
