@@ -18,7 +18,7 @@ import numpy as np
 from monitor.compute import multiclass, scores
 from monitor.compute.base import PUSHED_DOWN, WindowStatistics
 from monitor.compute.labels import classification_metrics, present_label, regression_metrics
-from monitor.compute.quality import data_quality, key_columns
+from monitor.compute.quality import Counts, data_quality, key_columns
 from monitor.compute.statements import (
     WindowSpec,
     cdf_gap,
@@ -85,9 +85,7 @@ class Pushdown:
         self.numerical_columns: list[str] = []  # every column whose CDF may be needed
         self.repeating: dict[str, bool] = {}  # per numerical column: its CDF groups values first
         self.types: dict[str, TypeKind] = {}
-        # data quality (monitor/compute/quality.py): the windows, each categorical column's value counts
-        self.windows = windows
-        self.categories: dict[str, tuple[list[tuple[Any, int]], list[tuple[Any, int]]]] = {}
+        self.categories: dict[tuple[str, bool], tuple[Counts, Counts]] = {}  # (column, numerical): counts
 
     def run(self) -> WindowStatistics:
         monitor = self.monitor
@@ -347,8 +345,7 @@ class Pushdown:
         ):
             if _present(value):
                 sides[int(side)].append((value, int(count)))
-        if not numerical:
-            self.categories[column] = sides
+        self.categories[column, numerical] = sides  # monitor/compute/quality.py reads the categorical ones
         return scores.aligned_counts(*sides)
 
     def _histograms(self, column: str, edges: scores.FloatArray) -> tuple[scores.IntArray, scores.IntArray]:

@@ -16,6 +16,7 @@ from monitor.compute.statements import Statement, WindowSpec, number
 from monitor.config.models import MonitorConfig
 from monitor.errors import ConfigError
 from monitor.records.quality import DataQuality, Duplicates, Offending
+from monitor.records.windows import Windows
 from monitor.sources.base import ColumnNotFoundError
 from monitor.sources.window import column_key
 from monitor.stats import incidents
@@ -38,7 +39,7 @@ def data_quality(pushdown: Pushdown, statistics: WindowStatistics) -> DataQualit
     new_categories = None
     if monitor.rules_named("new_categories"):
         new_categories = {
-            column: new_category_share(*pushdown.categories[column], reference.rows, current.rows)
+            column: new_category_share(*pushdown.categories[column, False], reference.rows, current.rows)
             for column in statistics.categorical
         }
     out_of_range = None
@@ -49,9 +50,10 @@ def data_quality(pushdown: Pushdown, statistics: WindowStatistics) -> DataQualit
     if keyed and keyed[0].key:  # one figure per run: the first duplicates rule's key
         duplicates = _duplicates(pushdown, list(keyed[0].key), current.rows)
     target = monitor.target
+    windows = Windows(current=pushdown.current.window, reference=pushdown.reference.window)
     return DataQuality(
         present=(target.column,) if target is not None else (),  # required by the engine's columns
-        volume=incidents.volume(current.rows, reference.rows, pushdown.windows),
+        volume=incidents.volume(current.rows, reference.rows, windows),
         duplicates=duplicates,
         new_categories=new_categories,
         out_of_range=out_of_range,
