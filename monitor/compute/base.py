@@ -20,6 +20,7 @@ from typing import ClassVar
 
 from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.records.drift import ColumnDrift, DriftResult
+from monitor.records.quality import DataQuality
 from monitor.records.result import MonitorResult, Performance
 from monitor.records.segments import Segment, SkippedSegments
 from monitor.records.windows import Windows
@@ -45,6 +46,7 @@ class WindowStatistics:
     score_drift: list[ColumnDrift] = field(default_factory=list)  # a multiclass model's score columns
     performance: Performance | None = None
     missing: dict[str, float] = field(default_factory=dict)
+    quality: DataQuality = field(default_factory=DataQuality)  # volume, new categories, ranges, keys
     # with ``segments:`` (docs/reference.md, "Segments"): each checked segment's statistics
     segments: list[tuple[Segment, WindowStatistics]] = field(default_factory=list)
     skipped_segments: SkippedSegments | None = None
@@ -77,6 +79,7 @@ class WindowStatistics:
             score_drift=tuple(self.score_drift),
             performance=self.performance,
             missing=self.missing,
+            quality=self.quality,
         )
 
     @classmethod
@@ -94,6 +97,7 @@ class WindowStatistics:
             score_drift=list(result.score_drift),
             performance=result.performance,
             missing=dict(result.missing),
+            quality=result.quality,
         )
 
 

@@ -20,6 +20,7 @@ from monitor.compute.base import PUSHED_DOWN, WindowStatistics
 from monitor.compute.batch import prefetch
 from monitor.compute.concurrent import drift_columns, prefetch_gaps, profile_windows
 from monitor.compute.labels import classification_metrics, present_label, regression_metrics
+from monitor.compute.quality import Counts, data_quality, key_columns
 from monitor.compute.statements import (
     WindowSpec,
     cdf_gap,
@@ -86,6 +87,7 @@ class Pushdown:
         self.numerical_columns: list[str] = []  # every column whose CDF may be needed
         self.repeating: dict[str, bool] = {}  # per numerical column: its CDF groups values first
         self.types: dict[str, TypeKind] = {}
+        self.categories: dict[tuple[str, bool], tuple[Counts, Counts]] = {}  # (column, numerical): counts
 
     def run(self) -> WindowStatistics:
         monitor = self.monitor
@@ -139,6 +141,7 @@ class Pushdown:
         result.missing = {
             name: (current.missing[name] / current.rows if current.rows else 0.0) for name in quality
         }
+        result.quality = data_quality(self, result)
         return result
 
     # -- columns ---------------------------------------------------------------------------------
@@ -164,7 +167,7 @@ class Pushdown:
         """``monitor.stats.infer_column_kinds`` from the column types and the sample window's
         distinct counts (the reference, or the current window when the reference is empty)."""
         monitor = self.monitor
-        excluded = {monitor.source.timestamp, *self._prediction_columns()}
+        excluded = {monitor.source.timestamp, *self._prediction_columns(), *key_columns(monitor)}
         if monitor.target is not None:
             excluded.update(c for c in (monitor.target.column, monitor.target.join_on) if c)
         candidates = [name for name in types if name not in excluded]
@@ -346,6 +349,7 @@ class Pushdown:
         ):
             if _present(value):
                 sides[int(side)].append((value, int(count)))
+        self.categories[column, numerical] = sides  # monitor/compute/quality.py reads the categorical ones
         return scores.aligned_counts(*sides)
 
     def _histograms(self, column: str, edges: scores.FloatArray) -> tuple[scores.IntArray, scores.IntArray]:

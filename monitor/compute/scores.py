@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -149,6 +150,15 @@ def hellinger_from_histogram(
     return math.sqrt(1 - min(max(overlap, 0.0), 1.0))
 
 
+def ascending(values: Sequence[Any]) -> list[Any]:
+    """``values`` in ascending order as ``monitor.stats.prepare`` orders categories: naturally, or
+    by type name then text when they do not compare."""
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=lambda value: (type(value).__name__, str(value)))
+
+
 def aligned_counts(
     reference: Sequence[tuple[object, int]], current: Sequence[tuple[object, int]]
 ) -> tuple[IntArray, IntArray]:
@@ -157,11 +167,9 @@ def aligned_counts(
     Values order as ``monitor.stats.prepare`` orders categories: naturally, or by type name
     then text when they do not compare.
     """
-    values = list(dict.fromkeys([value for value, _ in reference] + [value for value, _ in current]))
-    try:
-        ordered = sorted(values)  # type: ignore[type-var]
-    except TypeError:
-        ordered = sorted(values, key=lambda value: (type(value).__name__, str(value)))
+    ordered = ascending(
+        list(dict.fromkeys([value for value, _ in reference] + [value for value, _ in current]))
+    )
     position = {value: index for index, value in enumerate(ordered)}
     reference_counts = np.zeros(len(ordered), dtype=np.int64)
     current_counts = np.zeros(len(ordered), dtype=np.int64)

@@ -58,6 +58,7 @@ def evaluate(
         frames: Frames | None = None
         if pushed is not None:  # computed where the data lives: no rows read, so no report
             result = pushed.onto(empty)
+            result = replace(result, quality=replace(result.quality, schema=missing_columns))
             if monitor.estimation is not None:
                 result = _estimated_here(monitor, windows, result, cache)
         elif reference is not None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from monitor.errors import ConfigError, SourceError
-from monitor.sources.base import ColumnKind, Source
+from monitor.sources.base import EARLIEST, ColumnKind, Source, require_columns
+from monitor.sources.timestamps import to_utc_timestamps
 
 _session_lock = threading.Lock()
 _sessions: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
@@ -94,6 +95,32 @@ class SparkSource(Source):
 
     def list_columns(self) -> dict[str, ColumnKind]:
         return {field.name: _kind(field.dataType.simpleString()) for field in self._relation().schema.fields}
+
+    def newest_timestamp(self, before: datetime) -> datetime | None:
+        """``MAX(ts) WHERE ts < before`` run in Spark for a timestamp or date column (as epoch
+        microseconds: no time zone between Spark and Python); times stored otherwise (text,
+        epoch numbers) are read as the time column alone and parsed as every source parses them."""
+        from pyspark.sql import functions
+
+        relation = self._relation()
+        timestamp = self.config.timestamp
+        require_columns([timestamp], relation.columns, self.location)
+        column = relation[timestamp]
+        if _kind(relation.schema[timestamp].dataType.simpleString()) == "datetime":
+            micros = functions.unix_micros(column.cast("timestamp"))
+            limit = (before - EARLIEST) // timedelta(microseconds=1)
+            newest = relation.where(micros < limit).agg(functions.max(micros)).first()[0]
+            return None if newest is None else EARLIEST + timedelta(microseconds=int(newest))
+        times = to_utc_timestamps(relation.select(column).toPandas()[timestamp], timestamp, self.location)
+        earlier = times[times < pd.Timestamp(before)]
+        return None if earlier.empty else earlier.max().to_pydatetime()
+
+    def count_without_timestamp(self) -> int | None:
+        """``COUNT(*) WHERE ts IS NULL``, run in Spark."""
+        relation = self._relation()
+        if self.config.timestamp not in relation.columns:
+            return None
+        return int(relation.where(relation[self.config.timestamp].isNull()).count())
 
     def read_window(self, columns: Sequence[str] | None, start: datetime, end: datetime) -> pd.DataFrame:
         raise ConfigError(f"{self.location} is computed in Spark; its rows are not read here (HTML reports)")
