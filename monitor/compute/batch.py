@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from monitor.compute import scores
 from monitor.compute.base import PUSHED_DOWN
 from monitor.compute.dialects import quote
-from monitor.compute.sql import statement_key
 from monitor.compute.statements import (
     Statement,
     WindowSpec,
@@ -33,6 +32,7 @@ from monitor.compute.statements import (
     finite,
     histogram,
     number,
+    statement_key,
     value_counts,
 )
 from monitor.drift_methods import canonical_name

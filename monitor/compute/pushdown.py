@@ -19,7 +19,7 @@ from monitor.compute import multiclass, scores
 from monitor.compute.base import PUSHED_DOWN, WindowStatistics
 from monitor.compute.batch import prefetch
 from monitor.compute.concurrent import drift_columns, prefetch_gaps, profile_windows
-from monitor.compute.labels import classification_metrics, present_label, regression_metrics
+from monitor.compute.performance import window_performance
 from monitor.compute.quality import Counts, data_quality, key_columns
 from monitor.compute.statements import (
     WindowSpec,
@@ -27,19 +27,15 @@ from monitor.compute.statements import (
     distinct_profile,
     distinct_values,
     histogram,
-    label_pairs,
     profile,
-    regression_sums,
     repeats_sample,
     row_count,
-    score_ranks,
     standard_deviations,
     value_counts,
 )
 from monitor.config.models import MonitorConfig
 from monitor.errors import ConfigError
 from monitor.records.drift import ColumnDrift, DriftResult, Kind
-from monitor.records.result import MetricComparison, Performance
 from monitor.records.windows import Windows
 
 if TYPE_CHECKING:
@@ -136,7 +132,7 @@ class Pushdown:
             settings = [(c, monitor.drift.setting(c)) for c in prediction.score_columns]
             result.score_drift = [self.column_drift(c, "numerical", *setting) for c, setting in settings]
         if monitor.target is not None:
-            result.performance = self._performance()
+            result.performance = window_performance(self)
         current = self.profiles["current"]
         result.missing = {
             name: (current.missing[name] / current.rows if current.rows else 0.0) for name in quality
@@ -359,47 +355,3 @@ class Pushdown:
         ):
             counts[int(side), int(index)] += int(count)
         return counts[0], counts[1]
-
-    # -- performance -----------------------------------------------------------------------------
-
-    def _performance(self) -> Performance | None:
-        target = self.monitor.target
-        assert target is not None
-        current = self.profiles["current"]
-        rows_with_target = current.rows - current.missing[target.column]
-        if rows_with_target == 0:
-            return None
-        current_metrics = self._metrics(self.current)
-        reference_metrics = self._metrics(self.reference)
-        names = list(dict.fromkeys([*current_metrics, *reference_metrics]))
-        comparisons = tuple(
-            MetricComparison(n, current_metrics.get(n), reference_metrics.get(n)) for n in names
-        )
-        return Performance(rows_with_target, comparisons)
-
-    def _metrics(self, spec: WindowSpec) -> dict[str, float]:
-        target, prediction = self.monitor.target, self.monitor.prediction
-        assert target is not None
-        task = prediction.task if prediction is not None else "classification"
-        column = prediction.column if prediction is not None else None
-        score = prediction.score if prediction is not None else None
-        if prediction is not None and prediction.multiclass:
-            return multiclass.multiclass_metrics(self.engine, spec, target.column, prediction, self.types)
-        if task == "regression":
-            estimate = column if column is not None else score
-            if estimate is None:
-                raise ConfigError("regression metrics need a prediction or a score column")
-            return regression_metrics(self.engine.one(regression_sums(spec, target.column, estimate)))
-        if column is None and score is None:
-            return {}
-        pairs = [
-            (t, label, int(count))
-            for t, label, count in self.engine.run(label_pairs(spec, target.column, column, score))
-            if present_label(t)
-        ]
-
-        def ranks(positives: list[Any]) -> tuple[Any, ...]:
-            assert score is not None
-            return self.engine.one(score_ranks(spec, target.column, score, positives))
-
-        return classification_metrics(pairs, column is not None, ranks if score is not None else None)

@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from monitor.compute.base import ComputeEngine, WindowStatistics
 from monitor.compute.dialects import SOURCE_TABLE, Dialect, quote, render
-from monitor.compute.statements import Statement, WindowSpec, row_count, segment_counts
+from monitor.compute.statements import Statement, WindowSpec, row_count, segment_counts, statement_key
 from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.errors import ConfigError
 from monitor.records.windows import Interval, Windows
@@ -46,12 +46,6 @@ def type_kind(type_name: str) -> TypeKind:
     if any(word in name for word in ("char", "text", "string", "varchar", "clob")):
         return "string"
     return "other"
-
-
-def statement_key(built: tuple[str, Statement]) -> Hashable:
-    """What names a statement's answer: its text and its bound values."""
-    sql, statement = built
-    return sql, tuple(statement.params.items())
 
 
 class InexactTimeFilter(ConfigError):

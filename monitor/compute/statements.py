@@ -8,7 +8,7 @@ quoted identifiers; window bounds, bin edges and labels are named bound paramete
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -381,3 +381,9 @@ def regression_sums(spec: WindowSpec, target: str, estimate: str) -> tuple[str, 
         f"SUM(ABS(err) / GREATEST(ABS(t), {eps})), SUM((t - mean_t) * (t - mean_t)) FROM p CROSS JOIN mu"
     )
     return sql, statement
+
+
+def statement_key(built: tuple[str, Statement]) -> Hashable:
+    """What names a statement's answer: its text and its bound values."""
+    sql, statement = built
+    return sql, tuple(statement.params.items())
