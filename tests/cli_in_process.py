@@ -13,6 +13,7 @@ import logging
 import subprocess
 
 from monitor.cli.main import main
+from monitor.sources import dispose_engines
 
 
 def monitor_in_process(*args: str) -> subprocess.CompletedProcess[str]:
@@ -29,7 +30,9 @@ def monitor_in_process(*args: str) -> subprocess.CompletedProcess[str]:
             except SystemExit as exit_:  # argparse's usage errors
                 code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
     finally:
-        # main installs its own handler on the root logger: give pytest's back
+        # what the end of a process does: the pooled connections of SQL sources close, and the
+        # root logger gets pytest's handlers back instead of the one main installed
+        dispose_engines()
         root.handlers[:] = handlers
         root.setLevel(level)
     return subprocess.CompletedProcess(["monitor", *args], code, out.getvalue(), err.getvalue())
