@@ -14,6 +14,7 @@ import pytest
 
 from monitor.config import load_config
 from monitor.demo.data import make_log, write_log
+from tests.cli_in_process import monitor_in_process
 from tests.pg import temporary_database
 
 LABELLED = "2026-02-20T00:00:00+00:00"  # labels arrive days late: the last days have none yet
@@ -27,7 +28,8 @@ def monitor(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def first_check(config: Path, at: str) -> dict[str, object]:
-    done = monitor("check", "-c", str(config), "--at", at, "--json", "--dry-run", cwd=config.parent)
+    """The written config's first check, through the command's entry point in this process."""
+    done = monitor_in_process("check", "-c", str(config), "--at", at, "--json", "--dry-run")
     assert done.returncode in (0, 1), done.stderr
     (result,) = json.loads(done.stdout)["monitors"]
     assert result["error"] is None

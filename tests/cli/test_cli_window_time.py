@@ -1,6 +1,6 @@
 """Alert state follows window time (docs/reference.md, "Alerts: lifecycle and window time").
 
-Through the real command and a real webhook receiver on 127.0.0.1: an older window is
+Through the command's entry point and a real webhook receiver on 127.0.0.1: an older window is
 history and changes nothing; checking past windows one after another notifies once;
 ``monitor backfill`` notifies nobody and fills ``history --json``; an empty window fires
 ``no_data`` and freezes the rest; a monitor that cannot run fires ``run_failed``; a silenced
@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from credit_log import CONFIG, make_credit_log, run_monitor, write_credit_db
 from pytest_httpserver import HTTPServer
+
+from tests.cli_in_process import monitor_in_process
 
 AFTER_DRIFT = "2026-03-08T00:00:00Z"
 BEFORE_DRIFT = "2026-02-15T00:00:00Z"
@@ -47,7 +49,8 @@ def _config(folder: Path, credit_db: Path, url: str, rules: str | None = None) -
 
 
 def _monitor(*args: str) -> tuple[int, str, str]:
-    result = run_monitor(*args)
+    """The command in this process (alert state lives in the store, not in a process)."""
+    result = monitor_in_process(*args)
     assert "Traceback" not in result.stderr, result.stderr
     return result.returncode, result.stdout, result.stderr
 
@@ -155,8 +158,11 @@ def test_a_monitor_that_cannot_run_fires_run_failed(
     rules = "      - {rule: dataset_drift}\n      - {rule: run_failed}\n"
     config = _config(tmp_path, credit_db, hook.url_for("/hook"), rules)
     config.write_text(config.read_text().replace(str(credit_db), str(tmp_path / "gone" / "credit.db")))
-    code, document = _check_json(config, AFTER_DRIFT)
-    assert code == 3 and document["error"]
+    # the real executable: its exit code is the contract's 3
+    result = run_monitor("check", "-c", str(config), "--json", "--at", AFTER_DRIFT)
+    assert "Traceback" not in result.stderr, result.stderr
+    (document,) = json.loads(result.stdout)["monitors"]
+    assert result.returncode == 3 and document["error"]
     assert ("run_failed", "firing") in _alerts(document)
     [body] = [json.loads(request.get_data()) for request, _ in hook.log]
     assert (body["rule"], body["subject"], body["status"]) == ("run_failed", "source", "firing")

@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from tests.cli_in_process import monitor_in_process
+
 os.environ["NML_DISABLE_USAGE_LOGGING"] = "1"  # before NannyML is imported: it never phones home
 
 
@@ -61,8 +63,12 @@ def run_monitor(*args: str, cwd: Path | None = None) -> subprocess.CompletedProc
 
 
 def check_json(config: Path, at: pd.Timestamp, *extra: str, logs: list[str] | None = None) -> dict[str, Any]:
-    """The check's document of its one monitor; its log lines (stderr) go to ``logs``."""
-    result = run_monitor("check", "-c", str(config), "--json", "--at", at.isoformat(), *extra)
+    """The check's document of its one monitor; its log lines (stderr) go to ``logs``.
+
+    Through the command's entry point in this process: the numbers are the command's, without a
+    fresh interpreter's imports per window (nothing is kept in memory between two calls: the
+    store is the only thing a later check can read a fit from)."""
+    result = monitor_in_process("check", "-c", str(config), "--json", "--at", at.isoformat(), *extra)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode in (0, 1), result.stderr
     if logs is not None:

@@ -18,7 +18,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.estimation.nml import check_json, chunk_rows, nannyml, run_monitor, write_table
+from tests.cli_in_process import monitor_in_process
+from tests.estimation.nml import check_json, chunk_rows, nannyml, write_table
 
 METRICS = ["roc_auc", "accuracy", "precision", "recall", "f1"]
 WEEK = pd.Timedelta(days=7)
@@ -172,7 +173,7 @@ def test_binary_backfill_equals_nannyml_on_every_full_week(
     folder, theirs = loans
     weeks = theirs["roc_auc"]
     first, last = weeks["start"].iloc[0] + WEEK, weeks["start"].iloc[-1] + WEEK
-    result = run_monitor(
+    result = monitor_in_process(
         "backfill",
         "-c",
         str(folder / "monitor.yaml"),
@@ -202,7 +203,7 @@ def test_multiclass_check_json_equals_nannyml_per_weekly_chunk(
         "y_pred_proba_upmarket_card",
     ]  # every class's score column is judged for drift
     first, last = weeks["start"].iloc[1] + WEEK, weeks["start"].iloc[-1] + WEEK
-    result = run_monitor(
+    result = monitor_in_process(
         "backfill",
         "-c",
         str(folder / "monitor.yaml"),

@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.estimation.nml import check_json, chunk_rows, nannyml, run_monitor, write_table
+from tests.cli_in_process import monitor_in_process
+from tests.estimation.nml import check_json, chunk_rows, nannyml, write_table
 
 DAY = pd.Timedelta(days=1)
 FEATURES = ["car_age", "km_driven", "price_new", "accident_count", "door_count", "fuel", "transmission"]
@@ -93,7 +94,7 @@ def test_dle_backfill_within_two_percent_on_every_full_day(
     folder, theirs = cars
     days = theirs["mae"]
     first, last = days["start"].iloc[0] + DAY, days["start"].iloc[-1] + DAY
-    result = run_monitor(
+    result = monitor_in_process(
         "backfill",
         "-c",
         str(folder / "monitor.yaml"),

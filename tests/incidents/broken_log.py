@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tests.cli_in_process import monitor_in_process
+
 DAYS = 10
 ROWS_PER_DAY = 1500
 COUNTRIES = ["US", "GB", "DE", "FR", "NO"]
@@ -197,8 +199,9 @@ monitors:
 
 
 def check(config: Path, at: datetime) -> tuple[int, dict[str, Any]]:
-    """``monitor check --json --at AT`` as a subprocess: its exit code and document."""
-    done = run_check(config, at)
+    """``monitor check --json --at AT`` through its entry point in this process: its exit code and
+    document (``run_check`` runs the real executable, for the exit-code cases)."""
+    done = monitor_in_process("check", "-c", str(config), "--json", "--at", at.isoformat())
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, json.loads(done.stdout)
 

@@ -2,7 +2,7 @@
 
 NannyML's synthetic car loan dataset goes into SQLite; a monitor with 7-day windows and a
 reference starting on a Monday sees exactly NannyML's weekly chunks (``chunk_period="W"``).
-Each compared week is one ``monitor check --at <week end>`` in a fresh process:
+Each compared week is one ``monitor check --at <week end>`` (through the command's entry point):
 PCA reconstruction error, both bounds and the verdict equal NannyML's per chunk to 1e-6;
 the domain classifier's AUROC is within 2% of NannyML's (LightGBM's threads may order its
 sums differently). Weeks before and after the dataset's drift are both compared.
@@ -11,8 +11,6 @@ sums differently). Weeks before and after the dataset's drift are both compared.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,8 @@ from oracle import (
     nannyml,
     write_log,
 )
+
+from tests.cli_in_process import monitor_in_process
 
 CONFIG = """
 monitors:
@@ -45,22 +45,14 @@ monitors:
 
 
 def check(folder: Path, at: pd.Timestamp) -> dict[str, Any]:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "monitor.cli",
-            "check",
-            "-c",
-            str(folder / "monitor.yaml"),
-            "--json",
-            "--dry-run",
-            "--at",
-            at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    completed = monitor_in_process(
+        "check",
+        "-c",
+        str(folder / "monitor.yaml"),
+        "--json",
+        "--dry-run",
+        "--at",
+        at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     assert completed.returncode in (0, 1), completed.stderr
     document: dict[str, Any] = json.loads(completed.stdout)["monitors"][0]

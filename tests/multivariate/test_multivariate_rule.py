@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from pytest_httpserver import HTTPServer
+
+from tests.cli_in_process import monitor_in_process
 
 FLIP = pd.Timestamp("2026-03-15")  # from this day on, x and y move against each other
 CLEAN_AT = "2026-03-14T00:00:00Z"  # the window 2026-03-13: after the reference, before the flip
@@ -76,22 +76,7 @@ def pairs_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_check(folder: Path, at: str) -> tuple[int, dict[str, Any]]:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "monitor.cli",
-            "check",
-            "-c",
-            str(folder / "monitor.yaml"),
-            "--json",
-            "--at",
-            at,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    completed = monitor_in_process("check", "-c", str(folder / "monitor.yaml"), "--json", "--at", at)
     assert "Traceback" not in completed.stderr
     return completed.returncode, json.loads(completed.stdout)["monitors"][0]
 
@@ -139,12 +124,8 @@ def test_the_reference_fit_is_kept_in_the_store_and_reused(pairs_db: Path, tmp_p
     (tmp_path / "monitor.yaml").write_text(config.replace(", channels: [hook]", ""))
 
     def check(at: str) -> tuple[dict[str, Any], str]:
-        completed = subprocess.run(
-            [sys.executable, "-m", "monitor.cli", "check", "-c", str(tmp_path / "monitor.yaml"), "--json"]
-            + ["--log-level", "DEBUG", "--at", at],
-            capture_output=True,
-            text=True,
-            timeout=300,
+        completed = monitor_in_process(
+            "check", "-c", str(tmp_path / "monitor.yaml"), "--json", "--log-level", "DEBUG", "--at", at
         )
         assert completed.returncode in (0, 1), completed.stderr
         return json.loads(completed.stdout)["monitors"][0]["drift"]["multivariate"], completed.stderr

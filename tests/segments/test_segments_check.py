@@ -21,6 +21,7 @@ from urllib.parse import unquote
 import pytest
 from pytest_httpserver import HTTPServer
 
+from tests.cli_in_process import monitor_in_process
 from tests.daemon.process import Daemon
 from tests.segments.segmented_log import config_text, make_log, write_sqlite
 
@@ -42,8 +43,13 @@ def run_monitor(config: Path, command: str, *arguments: str) -> subprocess.Compl
     )
 
 
-def check(config: Path, at: datetime) -> tuple[int, dict[str, Any]]:
-    done = run_check(config, at)
+def in_process(config: Path, command: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """The command through its entry point in this process, for what it computes (not its process)."""
+    return monitor_in_process(command, "-c", str(config), *arguments)
+
+
+def check(config: Path, at: datetime, *extra: str) -> tuple[int, dict[str, Any]]:
+    done = in_process(config, "check", "--json", "--at", at.isoformat(), *extra)
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr
     (monitor,) = json.loads(done.stdout)["monitors"]
@@ -150,7 +156,7 @@ def test_segment_alerts_resolve_on_their_own(tmp_path: Path, end: datetime) -> N
     assert resolved == {("dataset_drift", "country=FR")}
 
     # history of one segment: its own rows, drift and status per run
-    done = run_monitor(config, "history", "-m", "payments", "--segment", "country=FR", "--json")
+    done = in_process(config, "history", "-m", "payments", "--segment", "country=FR", "--json")
     assert done.returncode == 0, done.stderr
     history = json.loads(done.stdout)
     assert history["segment"] == "country=FR"
@@ -159,8 +165,9 @@ def test_segment_alerts_resolve_on_their_own(tmp_path: Path, end: datetime) -> N
     assert (first["status"], second["status"]) == ("alert", "ok")
     assert first["rows"] == next(s["rows"] for s in before["segments"] if s["subject"] == "country=FR")
     assert first["result"]["segment"] == {"country": "FR"}
-    table = run_monitor(config, "history", "-m", "payments", "--segment", "country=DE")
+    table = in_process(config, "history", "-m", "payments", "--segment", "country=DE")
     assert table.returncode == 0 and "payments [country=DE]" in table.stdout
+    # bad input: the real executable's exit code and message
     unknown = run_monitor(config, "history", "-m", "payments", "--segment", "country=XX")
     assert unknown.returncode == 2 and "--segment" in unknown.stderr and "country=DE" in unknown.stderr
     assert "Traceback" not in unknown.stderr
@@ -202,9 +209,8 @@ def test_a_parquet_source_gives_the_same_segments(tmp_path: Path, end: datetime)
     )
     documents = []
     for config in (sqlite_config, parquet_config):
-        done = run_check(config, end, "--dry-run")
-        assert done.returncode == 1, done.stderr
-        (monitor,) = json.loads(done.stdout)["monitors"]
+        code, monitor = check(config, end, "--dry-run")
+        assert code == 1, monitor
         documents.append(monitor)
     from_sqlite, from_parquet = documents
     assert firing(from_parquet) == EXPECTED

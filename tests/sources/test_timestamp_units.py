@@ -1,11 +1,10 @@
 """Epoch timestamps in milliseconds, microseconds and nanoseconds are read as such (by their
 magnitude, or named with ``timestamp_unit``), and rows with no timestamp are counted and
-reported, through a real ``monitor check`` over SQLite, Parquet and CSV (issue 18)."""
+reported, through ``monitor check`` (its entry point) over SQLite, Parquet and CSV (issue 18)."""
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from tests.cli_in_process import monitor_in_process
 
 START = datetime(2026, 3, 1, tzinfo=timezone.utc)
 AT = datetime(2026, 3, 8, tzinfo=timezone.utc)
@@ -67,25 +68,7 @@ def check(folder: Path, source: str) -> tuple[dict, str]:
     window: 1d
 """
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "monitor.cli",
-            "check",
-            "-c",
-            str(config),
-            "--json",
-            "--dry-run",
-            "--at",
-            AT.isoformat(),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=folder,
-        env=dict(os.environ),
-        timeout=120,
-    )
+    result = monitor_in_process("check", "-c", str(config), "--json", "--dry-run", "--at", AT.isoformat())
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout)["monitors"][0], result.stderr
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from tests.cli_in_process import monitor_in_process
 
 pytestmark = pytest.mark.evidently
 
@@ -50,23 +50,8 @@ monitors:
     window: 7d
 """
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "monitor.cli",
-            "check",
-            "-c",
-            "monitor.yaml",
-            "--at",
-            "2026-01-15",
-            "--json",
-            "--dry-run",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=300,
+    result = monitor_in_process(
+        "check", "-c", str(tmp_path / "monitor.yaml"), "--at", "2026-01-15", "--json", "--dry-run"
     )
     assert result.returncode in (0, 1), result.stderr
     (document,) = json.loads(result.stdout)["monitors"]
