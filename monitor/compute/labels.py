@@ -48,7 +48,7 @@ def classification_metrics(
                 _binary_metrics([(binary_target[t], binary_prediction[p], c) for t, p, c in labelled])
             )
         else:
-            metrics.update(_multiclass_metrics(labelled))
+            metrics.update(multiclass_label_metrics(labelled))
     elif ranks is not None and binary_target is not None:
         metrics.update(_binary_metrics([(binary_target[t], int(p), c) for t, p, c in labelled]))
     if ranks is not None and binary_target is not None:
@@ -83,7 +83,8 @@ def _binary_metrics(pairs: Sequence[tuple[int, int, int]]) -> dict[str, float]:
     }
 
 
-def _multiclass_metrics(pairs: Sequence[Pair]) -> dict[str, float]:
+def multiclass_label_metrics(pairs: Sequence[Pair]) -> dict[str, float]:
+    """accuracy and macro precision/recall/f1 from rows per (target, predicted label)."""
     total = sum(count for _, _, count in pairs)
     if total == 0:
         return {}

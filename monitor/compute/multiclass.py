@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from monitor.compute.dialects import quote
-from monitor.compute.labels import present_label
+from monitor.compute.labels import multiclass_label_metrics, present_label
 from monitor.compute.statements import ROWS_TO_HERE, Statement, WindowSpec, missing, number
 from monitor.config.models import PredictionConfig
 from monitor.errors import ConfigError
 from monitor.stats.multiclass import label_text
-from monitor.stats.performance import confusion_metrics
 
 if TYPE_CHECKING:
     from monitor.compute.sql import SqlEngine, TypeKind
@@ -158,24 +157,13 @@ def multiclass_metrics(
         )
         if present_label(t)
     ]
-    metrics = _label_metrics(
+    metrics = multiclass_label_metrics(
         [(label_text(t), label_text(label), count) for t, label, count in pairs if present_label(label)]
     )
     members = [[t for t in dict.fromkeys(t for t, _, _ in pairs) if label_text(t) == c] for c in classes]
     row = engine.one(class_scores(spec, target, floating, columns, members))
     metrics.update(_score_metrics(row))
     return metrics
-
-
-def _label_metrics(pairs: Sequence[tuple[str, str, int]]) -> dict[str, float]:
-    if sum(count for _, _, count in pairs) == 0:
-        return {}
-    labels = list(dict.fromkeys([t for t, _, _ in pairs] + [p for _, p, _ in pairs]))
-    position = {label: index for index, label in enumerate(labels)}
-    confusion = np.zeros((len(labels), len(labels)), dtype=np.int64)
-    for t, p, count in pairs:
-        confusion[position[t], position[p]] += count
-    return confusion_metrics(confusion)
 
 
 def _score_metrics(row: Sequence[Any]) -> dict[str, float]:
