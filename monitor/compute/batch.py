@@ -68,6 +68,9 @@ class GapColumn:
 
 # -- the batched statements ----------------------------------------------------------------------
 
+# above this many rows in both windows, per-row CDFs run one at a time (see _gaps)
+SIDE_BY_SIDE_ROWS = 2_000_000
+
 
 def _windows(statement: Statement, reference: WindowSpec, current: WindowSpec, columns: Sequence[str]) -> str:
     return f"{reference.cte(statement, 'r', columns)}, {current.cte(statement, 'c', columns)}"
@@ -206,7 +209,10 @@ def _gaps(pushdown: Pushdown, columns: Sequence[GapColumn]) -> dict[str, scores.
     one statement sorting all columns by (column, value) was slower on Spark)."""
     engine, reference, current = pushdown.engine, pushdown.reference, pushdown.current
     statements = [cdf_gap(reference, current, gap.column, gap.n, gap.m, gap.grouped) for gap in columns]
-    with ThreadPoolExecutor(engine.concurrent_statements) as pool:
+    # a CDF over the rows themselves sorts them in one Spark partition (a window without
+    # PARTITION BY): side by side, large windows would hold several such sorts in the heap at once
+    large = any(not gap.grouped and gap.n + gap.m > SIDE_BY_SIDE_ROWS for gap in columns)
+    with ThreadPoolExecutor(1 if large else engine.concurrent_statements) as pool:
         answers = list(pool.map(engine.run, statements))
     gaps = {}
     for gap, built, rows in zip(columns, statements, answers, strict=True):
