@@ -117,6 +117,17 @@ def load_sqlite(parquet: Path, database: Path) -> str:
     return f"sqlite:///{database}"
 
 
+def written_log(folder: Path, rows: int, write: Callable[[int, Path], None]) -> Path:
+    """``folder``/log.parquet of ``rows`` + ``rows`` rows, written by ``write`` unless kept from before."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parquet = folder / "log.parquet"
+    if not parquet.exists():
+        clock = time.perf_counter()
+        write(rows, parquet)
+        print(f"wrote {rows:,} + {rows:,} rows in {time.perf_counter() - clock:.0f}s", file=sys.stderr)
+    return parquet
+
+
 def check(
     folder: Path, name: str, source: str, write: Callable[[Path, str], Path] = write_config
 ) -> dict[str, Any]:
@@ -176,14 +187,7 @@ def main() -> None:
         root.mkdir(parents=True, exist_ok=True)
         for rows in arguments.rows:
             folder = root / f"rows_{rows}"
-            folder.mkdir(exist_ok=True)
-            parquet = folder / "log.parquet"
-            if not parquet.exists():
-                clock = time.perf_counter()
-                write_log(rows, parquet)
-                print(
-                    f"wrote {rows:,} + {rows:,} rows in {time.perf_counter() - clock:.0f}s", file=sys.stderr
-                )
+            parquet = written_log(folder, rows, write_log)
             cases = []
             if not arguments.no_local:
                 cases.append(

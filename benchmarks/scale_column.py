@@ -25,7 +25,6 @@ import math
 import os
 import sys
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from drift_data import CURRENT_END, CURRENT_START, REFERENCE_START  # noqa: E402
-from scale import check  # noqa: E402
+from scale import check, written_log  # noqa: E402
 
 CHUNK = 2_000_000
 DUCKDB = "duckdb: {memory_limit: 512MB, threads: 2, temp_directory: '%s'}"
@@ -101,15 +100,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         root = arguments.keep or Path(temporary)
         for rows in arguments.rows:
-            folder = root / f"column_{rows}"
-            folder.mkdir(parents=True, exist_ok=True)
-            parquet = folder / "log.parquet"
-            if not parquet.exists():
-                clock = time.perf_counter()
-                write_log(rows, parquet)
-                print(
-                    f"wrote {rows:,} + {rows:,} rows in {time.perf_counter() - clock:.0f}s", file=sys.stderr
-                )
+            parquet = written_log(root / f"column_{rows}", rows, write_log)
+            folder = parquet.parent
             cases = [
                 (
                     "pushdown",

@@ -76,6 +76,16 @@ def _windows(statement: Statement, reference: WindowSpec, current: WindowSpec, c
     return f"{reference.cte(statement, 'r', columns)}, {current.cte(statement, 'c', columns)}"
 
 
+def _counted_per_window(tag: int, expression: str, keep: str) -> list[str]:
+    """One branch per window (``r``, ``c``): rows (t, side, value of ``expression``, count) over
+    the rows ``keep`` admits."""
+    return [
+        f"SELECT {tag} AS t, {side} AS side, v, COUNT(*) AS n FROM (SELECT {expression} AS v FROM {name} "
+        f"WHERE {keep}) AS k{tag}_{side} GROUP BY v"
+        for side, name in ((0, "r"), (1, "c"))
+    ]
+
+
 def tagged_value_counts(
     reference: WindowSpec, current: WindowSpec, columns: Sequence[tuple[str, bool]]
 ) -> Built:
@@ -86,11 +96,7 @@ def tagged_value_counts(
     for tag, (column, numerical) in enumerate(columns):
         value = number(column) if numerical else quote(column)
         keep = finite(value) if numerical else f"{value} IS NOT NULL"
-        parts += [
-            f"SELECT {tag} AS t, {side} AS side, v, COUNT(*) AS n FROM (SELECT {value} AS v FROM {name} "
-            f"WHERE {keep}) AS k{tag}_{side} GROUP BY v"
-            for side, name in ((0, "r"), (1, "c"))
-        ]
+        parts += _counted_per_window(tag, value, keep)
     ctes = _windows(statement, reference, current, [column for column, _ in columns])
     return f"WITH {ctes} {' UNION ALL '.join(parts)}", statement
 
@@ -104,11 +110,7 @@ def tagged_histograms(
     for tag, (column, edges) in enumerate(columns):
         value = number(column)
         ladder = bin_ladder(statement, value, edges)
-        parts += [
-            f"SELECT {tag} AS t, {side} AS side, b, COUNT(*) AS n FROM (SELECT {ladder} AS b FROM {name} "
-            f"WHERE {finite(value)}) AS h{tag}_{side} GROUP BY b"
-            for side, name in ((0, "r"), (1, "c"))
-        ]
+        parts += _counted_per_window(tag, ladder, finite(value))
     ctes = _windows(statement, reference, current, [column for column, _ in columns])
     return f"WITH {ctes} {' UNION ALL '.join(parts)}", statement
 
