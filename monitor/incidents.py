@@ -74,13 +74,6 @@ def _target_columns(monitor: MonitorConfig, present: set[str]) -> set[str]:
         return set(labels.list_columns())
 
 
-def key_columns(monitor: MonitorConfig) -> list[str]:
-    """The columns the ``duplicates`` rules key on: read with the window, never features."""
-    return list(
-        dict.fromkeys(column for rule in monitor.rules_named("duplicates") for column in rule.key or [])
-    )
-
-
 def data_quality(
     monitor: MonitorConfig,
     windows: Windows,

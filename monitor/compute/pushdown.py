@@ -20,7 +20,7 @@ from monitor.compute.base import PUSHED_DOWN, WindowStatistics
 from monitor.compute.batch import prefetch
 from monitor.compute.concurrent import drift_columns, prefetch_gaps, profile_windows
 from monitor.compute.performance import window_performance
-from monitor.compute.quality import Counts, data_quality, key_columns
+from monitor.compute.quality import Counts, data_quality
 from monitor.compute.statements import (
     WindowSpec,
     cdf_gap,
@@ -163,7 +163,7 @@ class Pushdown:
         """``monitor.stats.infer_column_kinds`` from the column types and the sample window's
         distinct counts (the reference, or the current window when the reference is empty)."""
         monitor = self.monitor
-        excluded = {monitor.source.timestamp, *self._prediction_columns(), *key_columns(monitor)}
+        excluded = {monitor.source.timestamp, *self._prediction_columns(), *monitor.duplicate_key_columns()}
         if monitor.target is not None:
             excluded.update(c for c in (monitor.target.column, monitor.target.join_on) if c)
         candidates = [name for name in types if name not in excluded]

@@ -60,13 +60,6 @@ def data_quality(pushdown: Pushdown, statistics: WindowStatistics) -> DataQualit
     )
 
 
-def key_columns(monitor: MonitorConfig) -> list[str]:
-    """The columns the ``duplicates`` rules key on (never features, as ``monitor.incidents``)."""
-    return list(
-        dict.fromkeys(column for rule in monitor.rules_named("duplicates") for column in rule.key or [])
-    )
-
-
 # -- new categories ------------------------------------------------------------------------------
 
 

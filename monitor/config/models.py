@@ -158,6 +158,12 @@ class MonitorConfig(Model):
     def rules_named(self, name: str) -> list[AlertRuleConfig]:
         return [rule for rule in self.alerts if rule.rule == name]
 
+    def duplicate_key_columns(self) -> list[str]:
+        """The columns the ``duplicates`` rules key on: read with the window, never features."""
+        return list(
+            dict.fromkeys(column for rule in self.rules_named("duplicates") for column in rule.key or [])
+        )
+
     def _prediction_columns(self) -> list[str]:
         if self.prediction is None:
             return []

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from monitor import incidents, sources
+from monitor import sources
 from monitor.config.models import MonitorConfig
 from monitor.records.result import MonitorResult
 from monitor.records.windows import Interval, Windows
@@ -50,7 +50,7 @@ def profiled_columns(monitor: MonitorConfig) -> list[str]:
     if columns is None:
         with sources.open_source(monitor.source) as source:
             columns = list(source.list_columns())
-    skipped = {monitor.source.timestamp, *incidents.key_columns(monitor)}
+    skipped = {monitor.source.timestamp, *monitor.duplicate_key_columns()}
     if monitor.target is not None:
         skipped.update(c for c in (monitor.target.column, monitor.target.join_on) if c)
     return [column for column in columns if column not in skipped]
@@ -150,7 +150,7 @@ def prediction_columns(monitor: MonitorConfig) -> list[str]:
 
 
 def not_features(monitor: MonitorConfig) -> set[str]:
-    excluded = {monitor.source.timestamp, *prediction_columns(monitor), *incidents.key_columns(monitor)}
+    excluded = {monitor.source.timestamp, *prediction_columns(monitor), *monitor.duplicate_key_columns()}
     if monitor.target is not None:
         excluded.add(monitor.target.column)
         if monitor.target.join_on:
@@ -162,7 +162,7 @@ def wanted_columns(monitor: MonitorConfig) -> list[str] | None:
     """Only what the monitor uses is fetched; ``None`` (all) when features are to be inferred."""
     if monitor.features is None:
         return None
-    columns = [*monitor.features.all, *prediction_columns(monitor), *incidents.key_columns(monitor)]
+    columns = [*monitor.features.all, *prediction_columns(monitor), *monitor.duplicate_key_columns()]
     if monitor.segments is not None:
         columns += monitor.segments.by
     target = monitor.target
