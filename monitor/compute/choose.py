@@ -124,7 +124,6 @@ def _evaluate(
 
     if not separate:
         return _with_segments(engine, monitor, windows)
-        return engine.evaluate(monitor, windows)
     if labels is not None and isinstance(engine, SqlEngine):
         join_target_in_engine(engine, monitor, labels)
         try:

@@ -9,6 +9,9 @@ the window). A hash is a fixed function of the row, so the same window gives the
 sample on every run, and a row sampled from one window stays sampled in an overlapping one
 as long as it is among the smallest. Every engine spells the hash its own way; SQLite has
 none and gets a deterministic Python function on its connection (``monitor_hash``).
+
+``window_rows`` reads a few columns of a whole window the same way, for what a ``spark:``
+source (whose rows no source reads) needs here: CBPE's prediction columns.
 """
 
 from __future__ import annotations
@@ -65,6 +68,17 @@ def sample_window(
     types = engine.column_types()
     rows = engine.run(sample_statement(spec, columns, key, engine.dialect.name, max_rows))
     frame = pd.DataFrame.from_records(rows, columns=list(columns))
+    for column in columns:
+        frame[column] = _typed(frame[column], types.get(column, "other"))
+    return frame
+
+
+def window_rows(engine: SqlEngine, spec: WindowSpec, columns: Sequence[str]) -> pd.DataFrame:
+    """``columns`` of every row of the window, typed as ``sample_window``'s, in the engine's order."""
+    statement = Statement()
+    sql = f"SELECT * FROM {spec.subquery(statement, columns)} AS w"
+    frame = engine.run_frame((sql, statement), columns)
+    types = engine.column_types()
     for column in columns:
         frame[column] = _typed(frame[column], types.get(column, "other"))
     return frame

@@ -9,9 +9,11 @@ together (``monitor.compute.batch``; docs/reference.md, "Where the statistics ar
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 import sqlglot
 from sqlglot import exp
 
@@ -22,6 +24,7 @@ from monitor.errors import ConfigError, SourceError
 from monitor.sources.spark import spark_session
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 def _utc(value: Any) -> Any:
@@ -65,10 +68,18 @@ class SparkEngine(SqlEngine):
             ) from exc
 
     def fetch(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return self._collected(sql, params, lambda result: [tuple(row) for row in result.collect()])
+
+    def fetch_frame(self, sql: str, params: dict[str, Any], columns: Sequence[str]) -> pd.DataFrame:
+        """Many rows through Arrow (``collect`` makes a Python object of every value)."""
+        table = self._collected(sql, params, lambda result: result.toArrow())
+        frame: pd.DataFrame = table.rename_columns(list(columns)).to_pandas()
+        return frame
+
+    def _collected(self, sql: str, params: dict[str, Any], collect: Callable[[Any], _T]) -> _T:
         session = self.session()
         try:
-            frame = session.sql(sql, args={name: _utc(value) for name, value in params.items()})
-            return [tuple(row) for row in frame.collect()]
+            return collect(session.sql(sql, args={name: _utc(value) for name, value in params.items()}))
         except Exception as exc:  # pyspark's AnalysisException and Py4J errors share no base class
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise SourceError(f"cannot compute over {self.location}: {first}") from exc

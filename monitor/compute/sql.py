@@ -11,6 +11,7 @@ from abc import abstractmethod
 from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 from sqlglot import exp
 
 from monitor.compute.base import ComputeEngine, WindowStatistics
@@ -104,13 +105,24 @@ class SqlEngine(ComputeEngine):
             rows = self.prefetched.pop(statement_key(built), None)
             if rows is not None:
                 return rows
-        sql, statement = built
+        return self.fetch(self._rendered(built), built[1].params)
+
+    def run_frame(self, built: tuple[str, Statement], columns: Sequence[str]) -> pd.DataFrame:
+        """The rows of ``built`` as a frame of ``columns`` (many rows: engines with a columnar
+        fetch override ``fetch_frame``)."""
+        return self.fetch_frame(self._rendered(built), built[1].params, columns)
+
+    def fetch_frame(self, sql: str, params: dict[str, Any], columns: Sequence[str]) -> pd.DataFrame:
+        """``fetch`` as a frame of ``columns``."""
+        return pd.DataFrame.from_records(self.fetch(sql, params), columns=list(columns))
+
+    def _rendered(self, built: tuple[str, Statement]) -> str:
         relation = self.source_expression()
         if self.joined is not None:
             relation = self.joined.relation(relation)
-        rendered = render(sql, self.dialect, relation)
+        rendered = render(built[0], self.dialect, relation)
         logger.debug("%s: %s", self.engine_name, rendered)
-        return self.fetch(rendered, statement.params)
+        return rendered
 
     def one(self, built: tuple[str, Statement]) -> tuple[Any, ...]:
         return self.run(built)[0]

@@ -19,7 +19,14 @@ from monitor.compute import evaluate_windows
 from monitor.compute.reference import CachedReference, ProfileCache
 from monitor.config.models import MonitorConfig
 from monitor.errors import MonitorError
-from monitor.evaluate.frames import Frames, needs_reference_rows, profiled_columns, read_current, read_windows
+from monitor.evaluate.frames import (
+    Frames,
+    engine_windows,
+    needs_reference_rows,
+    profiled_columns,
+    read_current,
+    read_windows,
+)
 from monitor.evaluate.statistics import compute, window_metrics
 from monitor.records.result import MonitorResult
 from monitor.records.segments import Segment
@@ -113,8 +120,11 @@ def _estimated_here(
     assert monitor.prediction is not None
     by = list(monitor.segments.by) if monitor.segments is not None else []
     columns = list(dict.fromkeys([*monitor.prediction.columns, *by]))
-    reference = sources.read_window(monitor, columns, windows.reference.start, windows.reference.end)
-    current = sources.read_window(monitor, columns, windows.current.start, windows.current.end)
+    if monitor.source.spark is not None:
+        reference, current = engine_windows(monitor, windows, columns)
+    else:
+        reference = sources.read_window(monitor, columns, windows.reference.start, windows.reference.end)
+        current = sources.read_window(monitor, columns, windows.current.start, windows.current.end)
 
     def estimated(
         part: MonitorResult, rows: tuple[pd.DataFrame, pd.DataFrame], fits: FitCache | None

@@ -5,6 +5,7 @@ or sampled by the engine for the report of a pushed-down run.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -92,6 +93,31 @@ def sampled_frames(monitor: MonitorConfig, result: MonitorResult, max_rows: int)
     if target is not None and target.separate:
         reference, current = join_target(monitor, reference), join_target(monitor, current)
     return Frames(reference, current, window_rows=(result.reference_rows, result.rows))
+
+
+def engine_windows(
+    monitor: MonitorConfig, windows: Windows, columns: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``columns`` of both windows' rows (with the timestamp and the target, as
+    ``sources.read_window`` gives them) read through the source's pushdown engine: a
+    ``spark:`` source's rows are reachable only there."""
+    from monitor.compute import engine_class, pushdown_engine
+    from monitor.compute.sample import window_rows
+    from monitor.compute.sql import SqlEngine
+    from monitor.sources.window import join_target
+
+    source, target = monitor.source, monitor.target
+    wanted = [source.timestamp, *columns]
+    if target is not None and not target.separate:
+        wanted.append(target.column)
+    wanted = list(dict.fromkeys(wanted))
+    with engine_class(str(pushdown_engine(source)))(source) as engine:
+        assert isinstance(engine, SqlEngine)  # every pushdown engine runs SQL
+        reference = window_rows(engine, engine.spec(windows.reference), wanted)
+        current = window_rows(engine, engine.spec(windows.current), wanted)
+    if target is not None and target.separate:
+        reference, current = join_target(monitor, reference), join_target(monitor, current)
+    return reference, current
 
 
 def read_windows(name: str, monitor: MonitorConfig, windows: Windows) -> Frames:

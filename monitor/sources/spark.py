@@ -1,8 +1,9 @@
 """A ``spark:`` source: a Spark table or view, or a Spark SQL query, computed in Spark.
 
 Its statistics are always pushed down (``monitor.compute.spark``); this module holds the
-process's Spark session and answers ``monitor validate --connect``. Its rows are never
-read into this process (docs/reference.md, "Where the statistics are computed").
+process's Spark session and answers ``monitor validate --connect``. No source reads its
+rows into this process (docs/reference.md, "Where the statistics are computed"); the few
+columns CBPE needs come through the engine (``monitor.compute.sample.window_rows``).
 
 One Spark session per process (Spark allows one active session per JVM), started on
 first use with ``source.spark.master`` and ``conf``, its time zone set to UTC so window
