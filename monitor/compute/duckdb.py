@@ -21,6 +21,8 @@ from monitor.sources.files import CSV_SUFFIXES, PARQUET_SUFFIXES
 
 logger = logging.getLogger(__name__)
 
+_CSV_TABLE = "__monitor_csv_rows__"
+
 
 def _import_duckdb() -> Any:
     try:
@@ -89,28 +91,42 @@ class DuckDBEngine(SqlEngine):
     def source_expression(self) -> exp.Expression:
         if self._relation is None:
             parquet, csv = _files(self.path)
-            scans = [_scan("read_parquet", parquet)] if parquet else []
-            scans += [_scan("read_csv_auto", csv)] if csv else []
-            if len(scans) == 1:
-                self._relation = exp.Table(this=scans[0])
+            relations: list[exp.Expression] = (
+                [exp.Table(this=_scan("read_parquet", parquet))] if parquet else []
+            )
+            if csv:
+                relations.append(self._parsed_once(csv))
+            if len(relations) == 1:
+                self._relation = relations[0]
             else:
                 union = exp.Union(
-                    this=exp.select("*").from_(exp.Table(this=scans[0])),
-                    expression=exp.select("*").from_(exp.Table(this=scans[1])),
+                    this=exp.select("*").from_(relations[0]),
+                    expression=exp.select("*").from_(relations[1]),
                     distinct=False,
                     by_name=True,
                 )
                 self._relation = exp.Subquery(this=union)
         return self._relation
 
+    def _parsed_once(self, csv: list[str]) -> exp.Expression:
+        """The CSV files copied once into a temporary table: a check runs dozens of statements,
+        and a CSV file, unlike Parquet, is parsed whole by each one (held within
+        ``memory_limit``, spilling to ``temp_directory``)."""
+        scan = exp.select("*").from_(exp.Table(this=_scan("read_csv_auto", csv)))
+        self._execute(f"CREATE TEMPORARY TABLE {_CSV_TABLE} AS {scan.sql('duckdb')}", {})
+        return exp.Table(this=exp.to_identifier(_CSV_TABLE))
+
     def fetch(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self._execute(sql, params).fetchall()
+        return rows
+
+    def _execute(self, sql: str, params: dict[str, Any]) -> Any:
         duckdb = _import_duckdb()
         try:
-            rows: list[tuple[Any, ...]] = self.connection().execute(sql, params).fetchall()
+            return self.connection().execute(sql, params)
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise SourceError(f"cannot compute over {self.location}: {first}") from exc
-        return rows
 
     def column_types(self) -> dict[str, TypeKind]:
         if self._types is None:

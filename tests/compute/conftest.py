@@ -18,8 +18,8 @@ import pytest
 
 from tests.pg import temporary_database
 
-# every pushdown engine; ``local`` is the oracle each is compared with
-ENGINE_NAMES = ["duckdb", "sqlite", "postgresql", "spark"]
+# every pushdown engine (DuckDB over Parquet and over CSV); ``local`` is the oracle each is compared with
+ENGINE_NAMES = ["duckdb", "csv", "sqlite", "postgresql", "spark"]
 
 # Spark sized for the tests' few thousand rows (the product's Spark defaults are not what the
 # tests are about): one shuffle partition (warm checks ~30% faster than with 2). Every Spark
@@ -67,6 +67,18 @@ def _parquet(directory: Path) -> Callable[[pd.DataFrame, str], dict[str, Any]]:
     return write
 
 
+def _csv(directory: Path) -> Callable[[pd.DataFrame, str], dict[str, Any]]:
+    """The frame as two CSV files (its first and second half): a glob, as logs are kept."""
+
+    def write(frame: pd.DataFrame, name: str) -> dict[str, Any]:
+        half = len(frame) // 2
+        for part, rows in enumerate((frame.iloc[:half], frame.iloc[half:])):
+            rows.to_csv(directory / f"{name}_{part}.csv", index=False)
+        return {"path": str(directory / f"{name}_*.csv"), "timestamp": "ts"}
+
+    return write
+
+
 @pytest.fixture(scope="session")
 def spark_session() -> Iterator[Any]:
     reason = java_missing()
@@ -83,14 +95,15 @@ def place(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     engine = request.param
     directory = tmp_path_factory.mktemp(f"compute_{engine}")
     parquet = _parquet(directory)
-    if engine == "duckdb":
+    if engine in ("duckdb", "csv"):
         pytest.importorskip("duckdb", reason="duckdb is not installed (pip install 'model-monitor[duckdb]')")
+        write = parquet if engine == "duckdb" else _csv(directory)
 
         def duckdb_load(frame: pd.DataFrame, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
-            source = parquet(frame, name)
+            source = write(frame, name)
             return {**source, "compute": "pushdown"}, {**source, "compute": "local"}
 
-        yield Place(engine, duckdb_load)
+        yield Place("duckdb", duckdb_load)
     elif engine in ("sqlite", "postgresql"):
         import sqlalchemy as sa
 
