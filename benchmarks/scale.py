@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/scale.py --rows 1000000 --no-postgres --no-spark --json out.json
     .venv/bin/python benchmarks/scale.py --rows 10000000 --no-local     # pushdown only at 10M
     .venv/bin/python benchmarks/scale.py --rows 1000000 --no-spark --keep data/   # + SQLite, PostgreSQL
+    .venv/bin/python benchmarks/scale.py --rows 1000000 --csv --no-sqlite --no-postgres  # + one CSV file
 
 N reference + N current rows x 23 columns (``drift_data``: 20 numerical, 2 categorical, a
 score). Each check is a fresh ``monitor check --json --dry-run`` process; its wall time and
@@ -117,6 +118,15 @@ def load_sqlite(parquet: Path, database: Path) -> str:
     return f"sqlite:///{database}"
 
 
+def write_csv(parquet: Path, csv: Path) -> Path:
+    """The Parquet log as one CSV file (DuckDB's writer), kept when it is already there."""
+    if not csv.exists():
+        import duckdb
+
+        duckdb.execute(f"COPY (SELECT * FROM read_parquet('{parquet}')) TO '{csv}' (HEADER)")
+    return csv
+
+
 def written_log(folder: Path, rows: int, write: Callable[[int, Path], None]) -> Path:
     """``folder``/log.parquet of ``rows`` + ``rows`` rows, written by ``write`` unless kept from before."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -175,6 +185,7 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-parquet-pushdown", action="store_true")
+    parser.add_argument("--csv", action="store_true", help="also the log as CSV, local and pushed down")
     parser.add_argument("--table-prefix", default="scale", help="PostgreSQL table name prefix")
     parser.add_argument("--no-spark", action="store_true")
     parser.add_argument("--others-at", type=int, default=1_000_000, help="rows for PostgreSQL and Spark")
@@ -201,6 +212,12 @@ def main() -> None:
                         f'{{path: "{parquet}", timestamp: timestamp, compute: pushdown, {spill}}}',
                     )
                 )
+            if rows == arguments.others_at and arguments.csv:
+                csv = write_csv(parquet, folder / "log.csv")
+                for mode in ("local", "pushdown"):
+                    extra = f", {spill}" if mode == "pushdown" else ""
+                    source = f'{{path: "{csv}", timestamp: timestamp, compute: {mode}{extra}}}'
+                    cases.append((f"csv {mode}", source))
             if rows == arguments.others_at and not arguments.no_sqlite:
                 url = load_sqlite(parquet, folder / "log.db")
                 for mode in ("local", "pushdown"):
