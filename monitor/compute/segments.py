@@ -34,7 +34,7 @@ def with_segments(engine: SqlEngine, monitor: MonitorConfig, windows: Windows) -
     for side, window in enumerate((windows.reference, windows.current)):
         for *values, rows in engine.segment_counts(window, by):
             counts.setdefault(tuple(values), [0, 0])[side] += int(rows)
-    keys = sorted(counts, key=lambda key: Segment(by, _plain(key)).text)  # equal sizes: by name
+    keys = list(counts)
     segments = [Segment(by, _plain(key)) for key in keys]
     reference_counts = np.array([counts[key][0] for key in keys], dtype=np.int64)
     current_counts = np.array([counts[key][1] for key in keys], dtype=np.int64)

@@ -77,8 +77,8 @@ def group(reference: pd.DataFrame, current: pd.DataFrame, by: Sequence[str]) -> 
 def select(grouping: Grouping, top: int, min_rows: int) -> Selection:
     """The ``top`` largest segments of the current window with ``min_rows`` rows in both.
 
-    Largest first; equal sizes in the order their values first occur (the reference, then
-    the current window), so the same data always gives the same segments."""
+    Largest first; equal sizes by name, so the same data always gives the same segments,
+    whatever order the rows come in and whichever engine counts them."""
     reference_counts, current_counts = grouping.counts()
     chosen, skipped = choose(grouping.segment, reference_counts, current_counts, top, min_rows)
     return Selection(
@@ -96,13 +96,13 @@ def choose(
     top: int,
     min_rows: int,
 ) -> tuple[list[int], SkippedSegments]:
-    """The codes of the segments to check, largest first (equal sizes in code order), and
-    what is skipped; ``segment(code)`` names a segment when it is shown."""
-    order = np.argsort(-current_counts, kind="stable")
+    """The codes of the segments to check, largest first (equal sizes by name), and what is
+    skipped; ``segment(code)`` names a segment."""
     eligible = (current_counts >= min_rows) & (reference_counts >= min_rows)
-    chosen = order[eligible[order]][:top]
-    rest = np.setdiff1d(order, chosen, assume_unique=True)
-    rest = rest[np.argsort(-current_counts[rest], kind="stable")]  # setdiff1d sorts by code
+    order = np.argsort(-current_counts, kind="stable")
+    chosen, rest = _split(order, eligible, top)
+    order = _ties_by_name(order, current_counts, segment, _shown_prefix(order, chosen, rest))
+    chosen, rest = _split(order, eligible, top)
     listed = tuple(
         SkippedSegment(
             segment(int(code)),
@@ -119,6 +119,31 @@ def choose(
         listed=listed,
     )
     return [int(code) for code in chosen], skipped
+
+
+def _split(order: np.ndarray, eligible: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``top`` first eligible codes of ``order``, and the others in ``order``'s order."""
+    chosen = order[eligible[order]][:top]
+    return chosen, order[~np.isin(order, chosen)]
+
+
+def _shown_prefix(order: np.ndarray, chosen: np.ndarray, rest: np.ndarray) -> int:
+    """How many codes at the head of ``order`` hold every checked and every listed skipped one."""
+    shown = np.concatenate([chosen, rest[:LISTED_SKIPPED]])
+    return int(np.flatnonzero(np.isin(order, shown)).max()) + 1 if len(shown) else 0
+
+
+def _ties_by_name(
+    order: np.ndarray, counts: np.ndarray, segment: Callable[[int], Segment], prefix: int
+) -> np.ndarray:
+    """``order`` (by falling count) with equal counts by name, as far as the first ``prefix``
+    codes and the rest of the last one's tie: no code beyond is checked or named."""
+    if prefix == 0:
+        return order
+    last = counts[order[prefix - 1]]
+    end = prefix + int(np.count_nonzero(counts[order[prefix:]] == last))
+    head = sorted(order[:end].tolist(), key=lambda code: (-int(counts[code]), segment(code).text))
+    return np.concatenate([np.asarray(head, dtype=order.dtype), order[end:]])
 
 
 def _positions(codes: np.ndarray, counts: np.ndarray, chosen: list[int]) -> tuple[np.ndarray, ...]:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from monitor.config.models import MonitorConfig
 from monitor.evaluate import evaluate
 from monitor.records.result import MonitorResult
 from tests.compute.conftest import Place
-from tests.compute.data import AT, awkward_log
+from tests.compute.data import AT, REFERENCE_START, awkward_log
 from tests.compute.test_equality import close
 
 LOG = awkward_log(1500, current_rows=400)
@@ -75,3 +77,34 @@ def test_pushed_down_segments_equal_local(place: Place, by: list[str]) -> None:
     assert {
         s.segment.text: (s.rows, s.reference_rows, s.reason) for s in pushed.skipped_segments.listed
     } == listed
+
+
+def _shops(counts: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """``counts[shop]`` = (reference rows, current rows), each shop's rows together, in the
+    order of ``counts``."""
+    shops = [shop for shop, (reference, _) in counts.items() for _ in range(reference)]
+    shops += [shop for shop, (_, current) in counts.items() for _ in range(current)]
+    reference_rows = sum(reference for reference, _ in counts.values())
+    current_rows = len(shops) - reference_rows
+    times = [pd.Timestamp(REFERENCE_START) + pd.Timedelta(seconds=60 * i) for i in range(reference_rows)]
+    times += [pd.Timestamp(AT) - pd.Timedelta(hours=1) + pd.Timedelta(seconds=i) for i in range(current_rows)]
+    rng = np.random.default_rng(5)
+    return pd.DataFrame({"ts": times, "shop": shops, "normal": rng.normal(size=len(shops))})
+
+
+def test_segments_of_equal_size_are_taken_by_name_by_every_engine(place: Place) -> None:
+    """Three shops tie on 30 current rows; the rows come zeta first, alpha last. Both
+    computations take the largest (mid), then the tied ones by name, whatever the rows' order."""
+    log = _shops({"zeta": (50, 30), "mid": (50, 40), "beta": (50, 30), "alpha": (50, 30)})
+    sections = {
+        "features": {"numerical": ["normal"]},
+        "segments": {"by": ["shop"], "top": 2, "min_rows": 10},
+        "reference": {"previous": "1d"},
+        "window": "1h",
+    }
+    for source in place.load(log):
+        result = evaluate("m", MonitorConfig.model_validate({"source": source, **sections}), AT).result
+        assert result.error is None, result.error
+        assert [s.segment.text for s in result.segments if s.segment] == ["shop=mid", "shop=alpha"]
+        assert result.skipped_segments is not None
+        assert [s.segment.text for s in result.skipped_segments.listed] == ["shop=beta", "shop=zeta"]
