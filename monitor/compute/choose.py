@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from monitor.compute.base import PUSHED_DOWN, ComputeEngine, WindowStatistics, engine_class
 from monitor.config.models import MonitorConfig, SourceConfig
-from monitor.errors import ConfigError, SourceError
+from monitor.errors import ConfigError, MonitorError, SourceError
 from monitor.records.windows import Windows
 
 logger = logging.getLogger(__name__)
@@ -87,7 +89,7 @@ def evaluate_windows(
 
     separate = monitor.target is not None and monitor.target.separate
     labels = labels_in_the_same_place(monitor) if separate else None
-    with engine_class(name)(source) as engine:
+    with engine_class(name)(source) as engine, _missing_table_is_a_config_error(monitor):
         if source.compute == "auto" and source.spark is None:
             try:
                 if reference_cached:
@@ -108,6 +110,28 @@ def evaluate_windows(
                 source.max_local_rows,
             )
         return _evaluate(engine, monitor, windows, separate, labels)
+
+
+@contextmanager
+def _missing_table_is_a_config_error(monitor: MonitorConfig) -> Iterator[None]:
+    """An engine's error where the source's table does not exist becomes the error a local read
+    gives (exit 2, naming ``source.table``): the engine's words differ per database."""
+    try:
+        yield
+    except SourceError as exc:
+        if monitor.source.table is None or monitor.source.url is None:
+            raise
+        from monitor.sources.base import TableNotFoundError
+        from monitor.sources.registry import open_source
+
+        try:
+            with open_source(monitor.source) as source:
+                source.list_columns()
+        except TableNotFoundError as missing:
+            raise ConfigError(missing.detail, key="source.table") from exc
+        except MonitorError:
+            pass  # the database itself is unreachable: the engine's error says so
+        raise
 
 
 def _evaluate(

@@ -15,8 +15,11 @@ import numpy as np
 from monitor.compute.base import WindowStatistics
 from monitor.compute.sql import SqlEngine
 from monitor.config.models import MonitorConfig
+from monitor.errors import ConfigError
 from monitor.records.segments import Segment, plain_value
 from monitor.records.windows import Windows
+from monitor.sources.base import ColumnNotFoundError
+from monitor.sources.window import column_key
 from monitor.stats.segments import choose
 
 logger = logging.getLogger(__name__)
@@ -29,7 +32,10 @@ def with_segments(engine: SqlEngine, monitor: MonitorConfig, windows: Windows) -
     if config is None:
         return whole
     by = tuple(config.by)
-    engine.require_columns(list(by))
+    try:
+        engine.require_columns(list(by))
+    except ColumnNotFoundError as exc:  # the words and key of a local read
+        raise ConfigError(exc.detail, key=column_key(monitor, exc.column)) from exc
     counts: dict[tuple[Any, ...], list[int]] = {}
     for side, window in enumerate((windows.reference, windows.current)):
         for *values, rows in engine.segment_counts(window, by):
