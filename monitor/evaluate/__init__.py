@@ -32,7 +32,7 @@ from monitor.records.result import MonitorResult
 from monitor.records.segments import Segment
 from monitor.records.windows import Windows
 from monitor.sources.nulltimes import count_without_timestamp
-from monitor.windows import resolve_windows
+from monitor.windows import ensure_disjoint, resolve_windows
 
 if TYPE_CHECKING:
     from monitor.stats.estimation.cache import FitCache
@@ -58,6 +58,7 @@ def evaluate(
     windows = resolve_windows(monitor, at)
     empty = MonitorResult(name, windows, drift_share_threshold=monitor.drift.share)
     try:
+        ensure_disjoint(windows)  # wherever the statistics are computed, from rows or a cached profile
         monitor, missing_columns = incidents.without_missing_columns(monitor, windows)
         cached = _cached_reference(name, monitor, windows, cache)
         reference = cached.profile if cached is not None else None

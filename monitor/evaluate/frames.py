@@ -16,7 +16,6 @@ from monitor.config.models import MonitorConfig
 from monitor.records.result import MonitorResult
 from monitor.records.windows import Interval, Windows
 from monitor.sources.timestamps import within_window
-from monitor.windows import ensure_disjoint
 
 if TYPE_CHECKING:
     from monitor.compute.profiles import ReferenceProfile
@@ -121,7 +120,6 @@ def engine_windows(
 
 
 def read_windows(name: str, monitor: MonitorConfig, windows: Windows) -> Frames:
-    ensure_disjoint(windows)
     columns = wanted_columns(monitor)
     current_window, reference_window = windows.current, windows.reference
     if monitor.source.path is not None and _touching(reference_window, current_window):

@@ -10,6 +10,7 @@ import pytest
 from monitor.compute import evaluate_windows
 from monitor.config.models import MonitorConfig
 from monitor.errors import ConfigError
+from monitor.evaluate import evaluate
 from monitor.windows import resolve_windows
 from tests.compute.conftest import Place
 from tests.compute.data import AT, awkward_log
@@ -37,3 +38,16 @@ def test_a_missing_table_names_source_table(place: Place) -> None:
     with pytest.raises(ConfigError, match="'no_such_log' not found") as raised:
         _evaluate({**pushed, "table": "no_such_log"})
     assert raised.value.key == "source.table"
+
+
+def test_a_reference_overlapping_the_current_window_is_refused(place: Place) -> None:
+    pushed, _ = place.load(LOG)
+    document = {
+        "source": pushed,
+        "features": {"numerical": ["normal"]},
+        "reference": {"start": "2026-03-01T00:00:00Z", "end": "2026-03-02T00:30:00Z"},
+        "window": "1h",
+    }
+    result = evaluate("m", MonitorConfig.model_validate(document), AT).result
+    assert result.error is not None and "overlaps the current window" in result.error
+    assert result.error_exit_code == 2 and result.error.startswith("monitors.m.reference")

@@ -297,3 +297,18 @@ def test_profiles_keep_every_value_and_dtype() -> None:
 
 def test_values_of_mixed_types_are_not_cached() -> None:
     assert build_profile(pd.DataFrame({"mixed": [1, "a", 2.5]}), ["mixed"], {}) is None
+
+
+def test_a_current_window_overlapping_the_cached_reference_is_refused(source: str, tmp_path: Path) -> None:
+    """The reference comes from its profile, not from a read, and still must not overlap."""
+    config_path = write_config(tmp_path, source, "state.db")
+    run(config_path)
+    assert cached_entries(tmp_path, "state.db") == 1
+    config = load_config(str(config_path))
+    store = SQLAlchemyStore(config.store)
+    try:
+        document = Checker(config, store).run_monitor("m", AT - timedelta(minutes=30)).to_dict()
+    finally:
+        store.close()
+    assert document["error"] is not None and "overlaps the current window" in document["error"]
+    assert document["error"].startswith("monitors.m.reference")
