@@ -28,5 +28,5 @@ class LocalEngine(ComputeEngine):
         from monitor.evaluate.statistics import compute
 
         empty = MonitorResult("local", windows, drift_share_threshold=monitor.drift.share)
-        frames = read_windows("local", monitor, windows)
+        frames = read_windows(monitor, windows)
         return WindowStatistics.of(compute(monitor, empty, frames))

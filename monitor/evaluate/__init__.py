@@ -70,10 +70,10 @@ def evaluate(
             if monitor.estimation is not None:
                 result = _estimated_here(monitor, windows, result, cache)
         elif reference is not None:
-            frames = read_current(name, monitor, windows, reference)
+            frames = read_current(monitor, windows, reference)
             result = compute(monitor, empty, frames, missing_columns, reference.metrics)
         else:
-            frames = read_windows(name, monitor, windows)
+            frames = read_windows(monitor, windows)
             result = compute(monitor, empty, frames, missing_columns, cache=cache)
             if cached is not None:
                 _save_profile(cached, monitor, frames.reference)
@@ -82,12 +82,26 @@ def evaluate(
             quality=replace(result.quality, freshness=incidents.freshness(monitor, windows.current.end)),
             rows_without_timestamp=count_without_timestamp(name, monitor),
         )
+        _warn_of_empty_windows(name, result)
     except MonitorError as exc:  # a source down or a column missing: the other monitors still run
         failed = empty.failed(exc, "source")
         # the caller tells the user (the CLI's one error line, the daemon's run log)
         log.debug("check failed: %s", failed.error)
         return Evaluation(failed, None)
     return Evaluation(result, frames)
+
+
+def _warn_of_empty_windows(name: str, result: MonitorResult) -> None:
+    if result.rows == 0:
+        current = result.windows.current
+        log.warning(
+            "monitor %s: no rows in the window %s to %s",
+            name,
+            current.start.isoformat(),
+            current.end.isoformat(),
+        )
+    if result.reference_rows == 0:
+        log.warning("monitor %s: the reference window holds no rows", name)
 
 
 def _cached_reference(

@@ -4,7 +4,6 @@ or sampled by the engine for the report of a pushed-down run.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,8 +18,6 @@ from monitor.sources.timestamps import within_window
 
 if TYPE_CHECKING:
     from monitor.compute.profiles import ReferenceProfile
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,17 +53,10 @@ def profiled_columns(monitor: MonitorConfig) -> list[str]:
     return [column for column in columns if column not in skipped]
 
 
-def read_current(name: str, monitor: MonitorConfig, windows: Windows, reference: ReferenceProfile) -> Frames:
+def read_current(monitor: MonitorConfig, windows: Windows, reference: ReferenceProfile) -> Frames:
     """The current window's rows, and the reference rebuilt from its cached profile."""
     window = windows.current
     current = sources.read_window(monitor, wanted_columns(monitor), window.start, window.end)
-    if len(current) == 0:
-        log.warning(
-            "monitor %s: no rows in the window %s to %s",
-            name,
-            windows.current.start.isoformat(),
-            windows.current.end.isoformat(),
-        )
     return Frames(reference.frame(), current, reference_profiled=True)
 
 
@@ -119,7 +109,7 @@ def engine_windows(
     return reference, current
 
 
-def read_windows(name: str, monitor: MonitorConfig, windows: Windows) -> Frames:
+def read_windows(monitor: MonitorConfig, windows: Windows) -> Frames:
     columns = wanted_columns(monitor)
     current_window, reference_window = windows.current, windows.reference
     if monitor.source.path is not None and _touching(reference_window, current_window):
@@ -138,15 +128,6 @@ def read_windows(name: str, monitor: MonitorConfig, windows: Windows) -> Frames:
             columns,
             [(current_window.start, current_window.end), (reference_window.start, reference_window.end)],
         )
-    if len(current) == 0:
-        log.warning(
-            "monitor %s: no rows in the window %s to %s",
-            name,
-            current_window.start.isoformat(),
-            current_window.end.isoformat(),
-        )
-    if len(reference) == 0:
-        log.warning("monitor %s: the reference window holds no rows", name)
     return Frames(reference, current)
 
 

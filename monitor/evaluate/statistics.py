@@ -154,8 +154,10 @@ def with_segments(
     config = monitor.segments
     assert config is not None
     reference, current = frames.reference, frames.current
-    if len(current) == 0 or len(reference) == 0:  # no segment can hold min_rows rows
+    if len(current) == 0 and len(reference) == 0:
         return replace(result, skipped_segments=SkippedSegments())
+    # an empty window checks no segment, but the other window's are still counted as skipped
+    reference, current = (_with_columns(frame, config.by) for frame in (reference, current))
     absent = [c for c in config.by if c not in current.columns or c not in reference.columns]
     if absent:
         raise ConfigError(f"column(s) {', '.join(absent)} not found in the source", key="segments.by")
@@ -307,3 +309,10 @@ def performance(
     names = list(dict.fromkeys([*current_metrics, *reference_metrics]))
     comparisons = tuple(MetricComparison(n, current_metrics.get(n), reference_metrics.get(n)) for n in names)
     return Performance(rows_with_target, comparisons)
+
+
+def _with_columns(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame``, or when it has no rows, an empty frame of ``columns`` (an empty read may have none)."""
+    if len(frame):
+        return frame
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})

@@ -4,6 +4,8 @@ segment every drift score, the prediction drift, the performance and missing sha
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -108,3 +110,28 @@ def test_segments_of_equal_size_are_taken_by_name_by_every_engine(place: Place) 
         assert [s.segment.text for s in result.segments if s.segment] == ["shop=mid", "shop=alpha"]
         assert result.skipped_segments is not None
         assert [s.segment.text for s in result.skipped_segments.listed] == ["shop=beta", "shop=zeta"]
+
+
+def test_an_empty_current_window_counts_the_reference_segments_as_skipped(
+    place: Place, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No segment is checked, but those the reference holds are skipped (``min_rows``) and
+    counted, computed locally as pushed down; both warn that the window is empty."""
+    later = AT + timedelta(days=1)  # the reference (the day before) holds the log's last hour
+    results = []
+    for source in place.load(LOG):
+        monitor = MonitorConfig.model_validate(
+            {"source": source, "segments": {"by": ["colour"], "top": 3, "min_rows": 40}, **SECTIONS}
+        )
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="monitor.evaluate"):
+            result = evaluate("m", monitor, later).result
+        assert result.error is None, result.error
+        assert "m: no rows in the window" in caplog.text
+        results.append(result)
+    pushed, local = results
+    assert (local.rows, pushed.rows) == (0, 0) and local.reference_rows == pushed.reference_rows > 0
+    assert local.segments == pushed.segments == ()
+    assert local.skipped_segments is not None and local.skipped_segments == pushed.skipped_segments
+    assert local.skipped_segments.reference_rows == local.reference_rows
+    assert {s.reason for s in local.skipped_segments.listed} == {"min_rows"}
