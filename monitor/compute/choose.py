@@ -155,6 +155,12 @@ def _evaluate(
         finally:
             assert engine.joined is not None
             engine.joined.labels.close()
+    if monitor.source.spark is not None:  # no rows of a spark: source are read here
+        raise ConfigError(
+            "a spark: source's labels must be a table or query of its Spark session "
+            "(target.table or target.query, without target.url or target.path)",
+            key="target",
+        )
     if monitor.segments is not None:
         _refuse(monitor, "with segments needs the target in the same database as the predictions")
         return None

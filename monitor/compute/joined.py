@@ -37,9 +37,13 @@ LABELS_TABLE = "__monitor_labels__"
 def labels_in_the_same_place(monitor: MonitorConfig) -> SourceConfig | None:
     """The labels as a source the log's engine also reads; None when they live elsewhere."""
     source, target = monitor.source, monitor.target
-    if target is None or not target.separate or source.spark is not None:
+    if target is None or not target.separate:
         return None
     key = str(target.join_on)
+    if source.spark is not None:  # another table or query of the same Spark session
+        if target.url is None and target.path is None:
+            return SourceConfig(spark=source.spark, table=target.table, query=target.query, timestamp=key)
+        return None
     if source.path is not None and target.path is not None:
         return SourceConfig(path=target.path, timestamp=key)
     same_database = target.url is None or target.url == source.url

@@ -124,7 +124,7 @@ class SparkSource(Source):
         return int(relation.where(relation[self.config.timestamp].isNull()).count())
 
     def read_window(self, columns: Sequence[str] | None, start: datetime, end: datetime) -> pd.DataFrame:
-        raise ConfigError(f"{self.location} is computed in Spark; its rows are not read here (HTML reports)")
+        raise ConfigError(f"{self.location} is computed in Spark; its rows are not read into this process")
 
     def read_keys(self, key: str, columns: Sequence[str], keys: pd.Series) -> pd.DataFrame:
         raise ConfigError(

@@ -5,6 +5,7 @@ check's (which joins in pandas) to 1e-9, on DuckDB, SQLite and the live PostgreS
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 
 from monitor.config import load_config
 from monitor.evaluate import evaluate
+from tests.compute.conftest import SPARK
 from tests.compute.data import AT, awkward_log
 from tests.compute.test_reference_cache import assert_same, figures
 from tests.pg import temporary_database
@@ -134,3 +136,32 @@ def test_a_key_labelled_twice_keeps_the_label_written_last_on_sqlite(
     from monitor.sources import dispose_engines
 
     dispose_engines()
+
+
+def test_spark_joins_a_target_table_of_its_session(
+    spark_session: Any, tmp_path: Path, frames: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    """A ``spark:`` source's labels in another table of the same session are joined in Spark;
+    the figures equal a local check of the same rows and labels as Parquet files."""
+    log, labels = frames
+    spark_session.createDataFrame(log).createOrReplaceTempView("joined_log")
+    spark_session.createDataFrame(labels).createOrReplaceTempView("joined_labels")
+    source = f"spark: {json.dumps(SPARK)}, table: joined_log"  # JSON is YAML
+    pushed = checked(tmp_path, source, "column: target, table: joined_labels", "auto")
+    log.to_parquet(tmp_path / "log.parquet", index=False)
+    labels.to_parquet(tmp_path / "labels.parquet", index=False)
+    target = f'column: target, path: "{tmp_path / "labels.parquet"}"'
+    local = checked(tmp_path, f'path: "{tmp_path / "log.parquet"}"', target, "local")
+    assert pushed["compute"] == "spark" and local["compute"] == "local", pushed["error"]
+    assert 0 < pushed["performance"]["rows_with_target"] < pushed["window"]["rows"]
+    assert_same(figures(pushed), figures(local))
+
+
+def test_spark_labels_outside_its_session_are_a_config_error(
+    spark_session: Any, tmp_path: Path, frames: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    spark_session.createDataFrame(frames[0]).createOrReplaceTempView("unjoined_log")
+    source = f"spark: {json.dumps(SPARK)}, table: unjoined_log"
+    document = checked(tmp_path, source, f'column: target, path: "{tmp_path / "labels.parquet"}"', "auto")
+    assert document["error"] is not None and document["error"].startswith("monitors.m.target:")
+    assert "Spark session" in document["error"]
