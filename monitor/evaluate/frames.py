@@ -91,20 +91,29 @@ def engine_windows(
     ``sources.read_window`` gives them) read through the source's pushdown engine: a
     ``spark:`` source's rows are reachable only there."""
     from monitor.compute import engine_class, pushdown_engine
+    from monitor.compute.joined import join_target_in_engine, labels_in_the_same_place
     from monitor.compute.sample import window_rows
     from monitor.compute.sql import SqlEngine
     from monitor.sources.window import join_target
 
     source, target = monitor.source, monitor.target
+    labels = labels_in_the_same_place(monitor)  # a separate target the engine joins itself
+    joined_here = target is not None and target.separate and labels is None
     wanted = [source.timestamp, *columns]
-    if target is not None and not target.separate:
-        wanted.append(target.column)
+    if target is not None:
+        wanted.append(str(target.join_on) if joined_here else target.column)
     wanted = list(dict.fromkeys(wanted))
     with engine_class(str(pushdown_engine(source)))(source) as engine:
         assert isinstance(engine, SqlEngine)  # every pushdown engine runs SQL
-        reference = window_rows(engine, engine.spec(windows.reference), wanted)
-        current = window_rows(engine, engine.spec(windows.current), wanted)
-    if target is not None and target.separate:
+        if labels is not None:
+            join_target_in_engine(engine, monitor, labels)
+        try:
+            reference = window_rows(engine, engine.spec(windows.reference), wanted)
+            current = window_rows(engine, engine.spec(windows.current), wanted)
+        finally:
+            if engine.joined is not None:
+                engine.joined.labels.close()
+    if joined_here:
         reference, current = join_target(monitor, reference), join_target(monitor, current)
     return reference, current
 

@@ -165,3 +165,38 @@ def test_spark_labels_outside_its_session_are_a_config_error(
     document = checked(tmp_path, source, f'column: target, path: "{tmp_path / "labels.parquet"}"', "auto")
     assert document["error"] is not None and document["error"].startswith("monitors.m.target:")
     assert "Spark session" in document["error"]
+
+
+def test_cbpe_over_spark_reads_its_labels_through_the_join(
+    spark_session: Any, tmp_path: Path, frames: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    """CBPE learns from the reference's labels, joined in Spark from another table of the session."""
+    from monitor.config.models import MonitorConfig
+
+    log, labels = frames
+    spark_session.createDataFrame(log).createOrReplaceTempView("cbpe_log")
+    spark_session.createDataFrame(labels).createOrReplaceTempView("cbpe_labels")
+    log.to_parquet(tmp_path / "log.parquet", index=False)
+    labels.to_parquet(tmp_path / "labels.parquet", index=False)
+    sections = {
+        "features": {"numerical": ["normal"]},
+        "prediction": {"column": "label", "score": "score"},
+        "estimation": {"method": "cbpe", "metrics": ["roc_auc", "accuracy"]},
+        "reference": {"previous": "1d"},
+        "window": "1h",
+    }
+    places = [
+        ({"spark": SPARK, "table": "cbpe_log"}, {"table": "cbpe_labels"}),
+        ({"path": f"{tmp_path}/log.parquet", "compute": "local"}, {"path": f"{tmp_path}/labels.parquet"}),
+    ]
+    estimates = []
+    for source, labels_place in places:
+        target = {"column": "target", "join_on": "row_id", **labels_place}
+        document = {"source": {**source, "timestamp": "ts"}, "target": target, **sections}
+        result = evaluate("m", MonitorConfig.model_validate(document), AT).result
+        assert result.error is None, result.error
+        assert result.estimated_performance is not None
+        estimates.append({m.metric: m.estimate for m in result.estimated_performance.metrics})
+    pushed, local = estimates
+    assert all(value is not None for value in local.values())
+    assert_same(pushed, local)
