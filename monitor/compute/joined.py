@@ -28,6 +28,7 @@ from monitor.compute.sql import SqlEngine, TypeKind
 from monitor.config.models import MonitorConfig, SourceConfig
 from monitor.records.result import MetricComparison, Performance
 from monitor.records.windows import Windows
+from monitor.sources.window import target_source_config
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,7 @@ def labels_in_the_same_place(monitor: MonitorConfig) -> SourceConfig | None:
         return None
     key = str(target.join_on)
     if source.spark is not None:  # another table or query of the same Spark session
-        if target.url is None and target.path is None:
-            return SourceConfig(spark=source.spark, table=target.table, query=target.query, timestamp=key)
-        return None
+        return target_source_config(monitor) if target.url is None and target.path is None else None
     if source.path is not None and target.path is not None:
         return SourceConfig(path=target.path, timestamp=key)
     same_database = target.url is None or target.url == source.url

@@ -97,7 +97,8 @@ def join_target(monitor: MonitorConfig, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def target_source_config(monitor: MonitorConfig) -> SourceConfig:
-    """Where a separate target lives, as a source: its own url, else the log's database."""
+    """Where a separate target lives, as a source: its own url, else the log's database (or
+    the log's Spark session)."""
     target = monitor.target
     if target is None or not target.separate:
         raise ConfigError("this monitor's target is not in a separate table or file", key="target")
@@ -105,6 +106,8 @@ def target_source_config(monitor: MonitorConfig) -> SourceConfig:
     # a label table has no time column of its own; read_keys never filters on time, so the key stands in
     if target.path is not None:
         return SourceConfig(path=target.path, timestamp=key)
+    if monitor.source.spark is not None and target.url is None:  # a table of the same Spark session
+        return SourceConfig(spark=monitor.source.spark, table=target.table, query=target.query, timestamp=key)
     url = target.url if target.url is not None else monitor.source.url
     if url is None:
         raise ConfigError(

@@ -155,6 +155,17 @@ def test_spark_joins_a_target_table_of_its_session(
     assert pushed["compute"] == "spark" and local["compute"] == "local", pushed["error"]
     assert 0 < pushed["performance"]["rows_with_target"] < pushed["window"]["rows"]
     assert_same(figures(pushed), figures(local))
+    # what validate --connect finds: the labels' columns, looked up in the session
+    from monitor.sources import check_monitor_source
+
+    monitors = load_config(str(tmp_path / "auto.yaml")).monitors
+    assert check_monitor_source(monitors["m"]) == []
+    wrong = monitors["m"].model_copy(
+        update={"target": monitors["m"].target.model_copy(update={"column": "verdict"})}  # type: ignore[union-attr]
+    )
+    assert check_monitor_source(wrong) == [
+        "target.column: column 'verdict' not found in Spark table 'joined_labels'"
+    ]
 
 
 def test_spark_labels_outside_its_session_are_a_config_error(
