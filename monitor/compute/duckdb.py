@@ -2,7 +2,8 @@
 
 One in-process connection per engine, capped by ``source.duckdb.memory_limit`` and
 spilling to ``source.duckdb.temp_directory`` (docs/reference.md, "Where the statistics
-are computed"). DuckDB is an optional dependency (``model-monitor[duckdb]``).
+are computed"). DuckDB comes with the install; where it was removed, ``auto`` computes
+files locally and ``pushdown`` is a config error.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 The DBAPI path creates one Python object per cell and pandas converts them back
 (about 4 s per 1M-row x 24-column window from SQLite). The ADBC drivers
-(``adbc-driver-sqlite``, ``adbc-driver-postgresql``; Apache-2.0, the ``fast-sql``
-extra) hand over Arrow columns instead; see docs/reference.md, "Reading SQL
+(``adbc-driver-sqlite``, ``adbc-driver-postgresql``; Apache-2.0, in the base install)
+hand over Arrow columns instead; see docs/reference.md, "Reading SQL
 sources", for the figures behind the choice.
 
 The statement is the one the SQLAlchemy path runs, compiled by the dialect
