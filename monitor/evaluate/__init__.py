@@ -138,8 +138,11 @@ def _estimated_here(
     if monitor.source.spark is not None:
         reference, current = engine_windows(monitor, windows, columns)
     else:
-        reference = sources.read_window(monitor, columns, windows.reference.start, windows.reference.end)
-        current = sources.read_window(monitor, columns, windows.current.start, windows.current.end)
+        bounds = [
+            (windows.reference.start, windows.reference.end),
+            (windows.current.start, windows.current.end),
+        ]
+        reference, current = sources.read_windows(monitor, columns, bounds)  # at once where the source can
 
     def estimated(
         part: MonitorResult, rows: tuple[pd.DataFrame, pd.DataFrame], fits: FitCache | None

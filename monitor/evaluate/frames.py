@@ -4,7 +4,7 @@ or sampled by the engine for the report of a pushed-down run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,8 @@ from monitor.sources.timestamps import within_window
 
 if TYPE_CHECKING:
     from monitor.compute.profiles import ReferenceProfile
+    from monitor.compute.sql import SqlEngine
+    from monitor.compute.statements import WindowSpec
 
 
 @dataclass(frozen=True)
@@ -63,53 +65,56 @@ def read_current(monitor: MonitorConfig, windows: Windows, reference: ReferenceP
 def sampled_frames(monitor: MonitorConfig, result: MonitorResult, max_rows: int) -> Frames:
     """A pushed-down run's report rows: at most ``max_rows`` of each window, drawn by the engine
     (``monitor.compute.sample``), with a target from another table joined onto them."""
-    from monitor.compute import engine_class, pushdown_engine
     from monitor.compute.sample import sample_window
-    from monitor.compute.sql import SqlEngine
-    from monitor.sources.window import join_target
 
-    source, target, windows = monitor.source, monitor.target, result.windows
-    with engine_class(str(pushdown_engine(source)))(source) as engine:
-        assert isinstance(engine, SqlEngine)  # every pushdown engine runs SQL
-        wanted = wanted_columns(monitor)
-        columns = [source.timestamp, *(wanted if wanted is not None else engine.column_types())]
-        if target is not None and not target.separate:
-            columns.append(target.column)
-        columns = list(dict.fromkeys(columns))
-        key = [target.join_on] if target is not None and target.join_on else columns
-        reference = sample_window(engine, engine.spec(windows.reference), columns, key, max_rows)
-        current = sample_window(engine, engine.spec(windows.current), columns, key, max_rows)
-    if target is not None and target.separate:
-        reference, current = join_target(monitor, reference), join_target(monitor, current)
+    join_on = monitor.target.join_on if monitor.target is not None else None
+
+    def sampled(engine: SqlEngine, spec: WindowSpec, columns: list[str]) -> pd.DataFrame:
+        return sample_window(engine, spec, columns, [join_on] if join_on else columns, max_rows)
+
+    reference, current = _rows_through_engine(monitor, result.windows, wanted_columns(monitor), sampled)
     return Frames(reference, current, window_rows=(result.reference_rows, result.rows))
 
 
 def engine_windows(
     monitor: MonitorConfig, windows: Windows, columns: Sequence[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``columns`` of both windows' rows (with the timestamp and the target, as
-    ``sources.read_window`` gives them) read through the source's pushdown engine: a
+    """``columns`` of both windows' every row read through the source's pushdown engine: a
     ``spark:`` source's rows are reachable only there."""
+    from monitor.compute.sample import window_rows
+
+    return _rows_through_engine(monitor, windows, columns, window_rows)
+
+
+def _rows_through_engine(
+    monitor: MonitorConfig,
+    windows: Windows,
+    columns: Sequence[str] | None,
+    rows_of: Callable[[SqlEngine, WindowSpec, list[str]], pd.DataFrame],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``columns`` (None: all) of both windows with the timestamp and the target, as
+    ``sources.read_window`` gives them, drawn by ``rows_of`` in the source's pushdown engine.
+    A target in another table is joined where the run's statistics join it: in the engine
+    when the labels live beside the log (always so for a ``spark:`` source), else here."""
     from monitor.compute import engine_class, pushdown_engine
     from monitor.compute.joined import join_target_in_engine, labels_in_the_same_place
-    from monitor.compute.sample import window_rows
     from monitor.compute.sql import SqlEngine
     from monitor.sources.window import join_target
 
     source, target = monitor.source, monitor.target
-    labels = labels_in_the_same_place(monitor)  # a separate target the engine joins itself
+    labels = labels_in_the_same_place(monitor)
     joined_here = target is not None and target.separate and labels is None
-    wanted = [source.timestamp, *columns]
-    if target is not None:
-        wanted.append(str(target.join_on) if joined_here else target.column)
-    wanted = list(dict.fromkeys(wanted))
     with engine_class(str(pushdown_engine(source)))(source) as engine:
         assert isinstance(engine, SqlEngine)  # every pushdown engine runs SQL
+        wanted = [source.timestamp, *(columns if columns is not None else engine.column_types())]
+        if target is not None:
+            wanted.append(str(target.join_on) if joined_here else target.column)
+        wanted = list(dict.fromkeys(wanted))
         if labels is not None:
             join_target_in_engine(engine, monitor, labels)
         try:
-            reference = window_rows(engine, engine.spec(windows.reference), wanted)
-            current = window_rows(engine, engine.spec(windows.current), wanted)
+            reference = rows_of(engine, engine.spec(windows.reference), wanted)
+            current = rows_of(engine, engine.spec(windows.current), wanted)
         finally:
             if engine.joined is not None:
                 engine.joined.labels.close()

@@ -160,6 +160,12 @@ def test_spark_joins_a_target_table_of_its_session(
 
     monitors = load_config(str(tmp_path / "auto.yaml")).monitors
     assert check_monitor_source(monitors["m"]) == []
+    # the report's sample carries the labels joined in Spark as well
+    from monitor.evaluate.frames import sampled_frames
+
+    sample = sampled_frames(monitors["m"], evaluate("m", monitors["m"], AT).result, 100)
+    assert len(sample.current) == 100 and sample.current["target"].notna().any()
+    assert sample.current["target"].notna().sum() < len(sample.current)  # late labels: not all arrived
     wrong = monitors["m"].model_copy(
         update={"target": monitors["m"].target.model_copy(update={"column": "verdict"})}  # type: ignore[union-attr]
     )
