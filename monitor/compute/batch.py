@@ -16,12 +16,13 @@ did not foresee simply runs alone (docs/reference.md, "Where the statistics are 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.compute import scores
 from monitor.compute.base import PUSHED_DOWN
+from monitor.compute.concurrent import gather
 from monitor.compute.dialects import quote
 from monitor.compute.statements import (
     Statement,
@@ -214,8 +215,9 @@ def _gaps(pushdown: Pushdown, columns: Sequence[GapColumn]) -> dict[str, scores.
     # a CDF over the rows themselves sorts them in one Spark partition (a window without
     # PARTITION BY): side by side, large windows would hold several such sorts in the heap at once
     large = any(not gap.grouped and gap.n + gap.m > SIDE_BY_SIDE_ROWS for gap in columns)
-    with ThreadPoolExecutor(1 if large else engine.concurrent_statements) as pool:
-        answers = list(pool.map(engine.run, statements))
+    answers = gather(
+        [partial(engine.run, built) for built in statements], 1 if large else engine.concurrent_statements
+    )
     gaps = {}
     for gap, built, rows in zip(columns, statements, answers, strict=True):
         largest, area, distinct = rows[0]
